@@ -1,0 +1,89 @@
+// Natural batching: one writer per key (ticket type) per process. The first request of an idle
+// lane runs at once; requests arriving while a batch commits wait and form the next batch, so
+// light load pays no added latency and heavy load shares one transaction among many requests.
+import { DomainError } from '../../platform/http/errors.js';
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane<T, R> {
+  queue: Pending<T, R>[];
+  running: boolean;
+}
+
+export interface BatchLanesOptions<T, R> {
+  maxBatch: number;
+  /** Waiting requests per lane; past it, 503 with Retry-After instead of unbounded latency. */
+  maxQueue: number;
+  runBatch: (key: string, items: T[]) => Promise<R[]>;
+  onBatchFailure?: (error: unknown, size: number) => void;
+}
+
+export const overloaded = () =>
+  new DomainError('SERVICE_UNAVAILABLE', 'Too many requests for this ticket type right now, retry shortly', undefined, 1);
+
+export class BatchLanes<T, R> {
+  private readonly lanes = new Map<string, Lane<T, R>>();
+  private waiting = 0;
+  private batches = 0;
+  private batchedItems = 0;
+
+  constructor(private readonly options: BatchLanesOptions<T, R>) {}
+
+  submit(key: string, item: T): Promise<R> {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { queue: [], running: false };
+      this.lanes.set(key, lane);
+    }
+    if (lane.queue.length >= this.options.maxQueue) return Promise.reject(overloaded());
+    const promise = new Promise<R>((resolve, reject) => lane.queue.push({ item, resolve, reject }));
+    this.waiting++;
+    if (!lane.running) {
+      lane.running = true;
+      void this.drain(key, lane);
+    }
+    return promise;
+  }
+
+  stats() {
+    return { waiting: this.waiting, lanes: this.lanes.size, batches: this.batches, batchedItems: this.batchedItems };
+  }
+
+  private async drain(key: string, lane: Lane<T, R>): Promise<void> {
+    while (lane.queue.length > 0) {
+      const batch = lane.queue.splice(0, this.options.maxBatch);
+      this.waiting -= batch.length;
+      this.batches++;
+      this.batchedItems += batch.length;
+      await this.runSafely(key, batch);
+    }
+    lane.running = false;
+    this.lanes.delete(key);
+  }
+
+  /**
+   * A failed batch wrote nothing (its transaction rolled back). Its requests are retried one by
+   * one, so one bad request cannot fail its neighbours; a request that fails alone gets 503.
+   */
+  private async runSafely(key: string, batch: Pending<T, R>[]): Promise<void> {
+    try {
+      const results = await this.options.runBatch(
+        key,
+        batch.map((p) => p.item),
+      );
+      batch.forEach((p, i) => p.resolve(results[i] as R));
+      return;
+    } catch (error) {
+      this.options.onBatchFailure?.(error, batch.length);
+      if (batch.length === 1) {
+        batch[0]?.reject(error instanceof DomainError ? error : overloaded());
+        return;
+      }
+    }
+    for (const pending of batch) await this.runSafely(key, [pending]);
+  }
+}

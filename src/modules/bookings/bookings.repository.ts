@@ -1,0 +1,334 @@
+// SQL of the booking engine. Every state change is a compare-and-set on the booking's status, and
+// every seat returned goes through releaseSeats, so a seat comes back exactly once.
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import type { BookingRow, BookingStatus, Database, TicketRow } from '../../platform/db/schema.js';
+
+type Trx = Transaction<Database>;
+
+export interface LockedTicketType {
+  ticketTypeId: string;
+  eventId: string;
+  available: number;
+  priceCents: number;
+  currency: string;
+  eventName: string;
+  eventStatus: string;
+  startsAt: Date;
+  venueName: string;
+  venueCity: string;
+  venueAddress: string | null;
+  maxTicketsPerUser: number;
+  holdTtlSeconds: number;
+  dbNow: Date;
+}
+
+export interface NewHold {
+  id: string;
+  userId: string;
+  quantity: number;
+  amountCents: number;
+}
+
+export interface Released {
+  ticketTypeId: string;
+  eventId: string;
+  userId: string;
+  quantity: number;
+}
+
+export interface BookingWithEvent extends BookingRow {
+  eventName: string;
+  startsAt: Date;
+  venueName: string;
+  venueCity: string;
+  venueAddress: string | null;
+}
+
+export class BookingsRepository {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  /**
+   * Takes the ticket type's row lock for the whole batch transaction: this is where concurrent
+   * batches (of this and other processes) and cancellations queue up. FOR NO KEY UPDATE leaves
+   * foreign-key checks of inserted bookings unblocked.
+   */
+  async lockTicketType(trx: Trx, ticketTypeId: string): Promise<LockedTicketType | undefined> {
+    const result = await sql<LockedTicketType>`
+      SELECT tt.id AS ticket_type_id, tt.event_id, tt.available, tt.price_cents, tt.currency,
+             e.name AS event_name, e.status AS event_status, e.starts_at, e.venue_name, e.venue_city,
+             e.venue_address, e.max_tickets_per_user, e.hold_ttl_seconds, now() AS db_now
+        FROM ticket_types tt JOIN events e ON e.id = tt.event_id
+       WHERE tt.id = ${ticketTypeId}
+         FOR NO KEY UPDATE OF tt`.execute(trx);
+    return result.rows[0];
+  }
+
+  /**
+   * Locks (creating when missing) the per-user counters of these buyers for the event and returns
+   * their held + confirmed counts. Users are locked in sorted order, so batches never deadlock.
+   */
+  async lockUserCounts(trx: Trx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
+    const sorted = [...new Set(userIds)].sort();
+    const result = await sql<{ userId: string; quantity: number }>`
+      INSERT INTO user_event_tickets (user_id, event_id, quantity)
+      SELECT u, ${eventId}::uuid, 0 FROM unnest(${sorted}::uuid[]) AS u ORDER BY u
+      ON CONFLICT (user_id, event_id) DO UPDATE SET quantity = user_event_tickets.quantity
+      RETURNING user_id, quantity`.execute(trx);
+    return new Map(result.rows.map((r) => [r.userId, r.quantity]));
+  }
+
+  /**
+   * Writes a batch's grants in one statement: the conditional decrement (still guarded by
+   * `available >= taken` and the CHECK constraint), the per-user counters and the holds.
+   * Returns false when the decrement did not apply, so the caller rolls the batch back.
+   */
+  async applyGrants(
+    trx: Trx,
+    input: {
+      ticketType: LockedTicketType;
+      taken: number;
+      perUser: Map<string, number>;
+      holds: NewHold[];
+      createdAt: Date;
+      expiresAt: Date;
+    },
+  ): Promise<boolean> {
+    const { ticketType, holds } = input;
+    const users = [...input.perUser.keys()].sort();
+    const result = await sql<{ decremented: number }>`
+      WITH dec AS (
+        UPDATE ticket_types SET available = available - ${input.taken}::int
+         WHERE id = ${ticketType.ticketTypeId} AND available >= ${input.taken}::int
+        RETURNING id
+      ), counts AS (
+        UPDATE user_event_tickets u SET quantity = u.quantity + v.q
+          FROM unnest(${users}::uuid[], ${users.map((u) => input.perUser.get(u) ?? 0)}::int[]) AS v(uid, q)
+         WHERE u.user_id = v.uid AND u.event_id = ${ticketType.eventId}
+      ), ins AS (
+        INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency,
+                              expires_at, created_at)
+        SELECT h.id, h.user_id, ${ticketType.eventId}, ${ticketType.ticketTypeId}, h.quantity, 'held', h.amount,
+               ${ticketType.currency}, ${input.expiresAt}, ${input.createdAt}
+          FROM unnest(${holds.map((h) => h.id)}::uuid[], ${holds.map((h) => h.userId)}::uuid[],
+                      ${holds.map((h) => h.quantity)}::int[], ${holds.map((h) => h.amountCents)}::int[])
+               AS h(id, user_id, quantity, amount)
+      )
+      SELECT count(*)::int AS decremented FROM dec`.execute(trx);
+    return (result.rows[0]?.decremented ?? 0) === 1;
+  }
+
+  /** Returns seats and per-user counts for released bookings, aggregated and in lock order. */
+  async releaseSeats(trx: Trx, released: Released[]): Promise<string[]> {
+    if (released.length === 0) return [];
+    const byType = new Map<string, number>();
+    const byUser = new Map<string, { userId: string; eventId: string; quantity: number }>();
+    for (const r of released) {
+      byType.set(r.ticketTypeId, (byType.get(r.ticketTypeId) ?? 0) + r.quantity);
+      const key = `${r.userId}:${r.eventId}`;
+      const entry = byUser.get(key) ?? { userId: r.userId, eventId: r.eventId, quantity: 0 };
+      entry.quantity += r.quantity;
+      byUser.set(key, entry);
+    }
+    const types = [...byType.keys()].sort();
+    await sql`
+      UPDATE ticket_types t SET available = t.available + v.q
+        FROM (SELECT * FROM unnest(${types}::uuid[], ${types.map((t) => byType.get(t) ?? 0)}::int[]) AS x(id, q)
+              ORDER BY id) AS v
+       WHERE t.id = v.id`.execute(trx);
+    const users = [...byUser.values()].sort((a, b) =>
+      a.userId === b.userId ? a.eventId.localeCompare(b.eventId) : a.userId.localeCompare(b.userId),
+    );
+    await sql`
+      UPDATE user_event_tickets u SET quantity = u.quantity - v.q
+        FROM unnest(${users.map((u) => u.userId)}::uuid[], ${users.map((u) => u.eventId)}::uuid[],
+                    ${users.map((u) => u.quantity)}::int[]) AS v(uid, eid, q)
+       WHERE u.user_id = v.uid AND u.event_id = v.eid`.execute(trx);
+    // Delivered on commit, to every process: sales of these ticket types reopen at once.
+    await sql`SELECT pg_notify('evently_inventory', ${JSON.stringify(types)})`.execute(trx);
+    return types;
+  }
+
+  findById(id: string, executor: Db | Trx = this.db): Promise<BookingWithEvent | undefined> {
+    return executor
+      .selectFrom('bookings as b')
+      .innerJoin('events as e', 'e.id', 'b.eventId')
+      .selectAll('b')
+      .select(['e.name as eventName', 'e.startsAt', 'e.venueName', 'e.venueCity', 'e.venueAddress'])
+      .where('b.id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /** held -> confirmed, only while the hold is live (database clock). */
+  confirmHold(trx: Trx, id: string, paidCents: number) {
+    return trx
+      .updateTable('bookings')
+      .set({ status: 'confirmed', confirmedAt: sql`now()`, paidCents })
+      .where('id', '=', id)
+      .where('status', '=', 'held')
+      .where('expiresAt', '>', sql<Date>`now()`)
+      .returning(['id'])
+      .executeTakeFirst();
+  }
+
+  /** held|confirmed -> cancelled for one booking of one user; refunds whatever was paid. */
+  async cancel(trx: Trx, id: string, userId: string, reason: string): Promise<BookingRow | undefined> {
+    return trx
+      .updateTable('bookings')
+      .set((eb) => ({ status: 'cancelled', cancelledAt: sql`now()`, refundedCents: eb.ref('paidCents'), cancelReason: reason }))
+      .where('id', '=', id)
+      .where('userId', '=', userId)
+      .where('status', 'in', ['held', 'confirmed'])
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Every live booking of an event -> cancelled, in one statement (admin cancels the event). */
+  cancelAllOfEvent(trx: Trx, eventId: string): Promise<BookingRow[]> {
+    return trx
+      .updateTable('bookings')
+      .set((eb) => ({
+        status: 'cancelled',
+        cancelledAt: sql`now()`,
+        refundedCents: eb.ref('paidCents'),
+        cancelReason: 'event_cancelled',
+      }))
+      .where('eventId', '=', eventId)
+      .where('status', 'in', ['held', 'confirmed'])
+      .returningAll()
+      .execute();
+  }
+
+  /** A one-step booking whose payment was declined disappears, as if never reserved. */
+  deleteHold(trx: Trx, id: string): Promise<BookingRow | undefined> {
+    return trx.deleteFrom('bookings').where('id', '=', id).where('status', '=', 'held').returningAll().executeTakeFirst();
+  }
+
+  /**
+   * Expires due holds, oldest first. SKIP LOCKED lets several sweepers (and processes) share the
+   * work; the status compare-and-set makes a hold that a confirm or cancel just took untouchable.
+   */
+  async expireDue(trx: Trx, limit: number): Promise<Released[]> {
+    const result = await sql<Released>`
+      WITH due AS (
+        SELECT id FROM bookings
+         WHERE status = 'held' AND expires_at <= now()
+         ORDER BY expires_at
+         LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE bookings b SET status = 'expired', expired_at = now()
+        FROM due WHERE b.id = due.id AND b.status = 'held'
+      RETURNING b.ticket_type_id, b.event_id, b.user_id, b.quantity`.execute(trx);
+    return result.rows;
+  }
+
+  /** Expires one hold whose deadline has passed (a late confirm finds it). */
+  async expireOne(trx: Trx, id: string): Promise<Released | undefined> {
+    return trx
+      .updateTable('bookings')
+      .set({ status: 'expired', expiredAt: sql`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'held')
+      .where('expiresAt', '<=', sql<Date>`now()`)
+      .returning(['ticketTypeId', 'eventId', 'userId', 'quantity'])
+      .executeTakeFirst();
+  }
+
+  async insertTickets(
+    trx: Trx,
+    tickets: { bookingId: string; eventId: string; ticketTypeId: string; code: string }[],
+  ): Promise<void> {
+    if (tickets.length > 0) await trx.insertInto('tickets').values(tickets).execute();
+  }
+
+  async voidTickets(trx: Trx, bookingIds: string[]): Promise<void> {
+    if (bookingIds.length === 0) return;
+    await trx.updateTable('tickets').set({ status: 'void' }).where('bookingId', 'in', bookingIds).execute();
+  }
+
+  async recordPayments(
+    trx: Trx,
+    rows: { bookingId: string; kind: 'charge' | 'refund'; provider: string; providerRef: string; amountCents: number; currency: string }[],
+  ): Promise<void> {
+    if (rows.length > 0) await trx.insertInto('payments').values(rows).execute();
+  }
+
+  chargeOf(trx: Trx, bookingIds: string[]) {
+    if (bookingIds.length === 0) return Promise.resolve([]);
+    return trx
+      .selectFrom('payments')
+      .select(['bookingId', 'providerRef', 'amountCents', 'currency'])
+      .where('bookingId', 'in', bookingIds)
+      .where('kind', '=', 'charge')
+      .execute();
+  }
+
+  ticketsOf(bookingIds: string[], executor: Db | Trx = this.db): Promise<TicketRow[]> {
+    if (bookingIds.length === 0) return Promise.resolve([]);
+    return executor
+      .selectFrom('tickets')
+      .selectAll()
+      .where('bookingId', 'in', bookingIds)
+      .orderBy('bookingId')
+      .orderBy('code')
+      .execute();
+  }
+
+  /** A keyset page of a user's bookings with their event, ordered by event start then id. */
+  listForUser(input: {
+    userId: string;
+    scope: 'upcoming' | 'past' | 'all';
+    status?: BookingStatus;
+    after?: { startsAt: string; id: string };
+    limit: number;
+  }): Promise<BookingWithEvent[]> {
+    const ascending = input.scope === 'upcoming';
+    let query = this.db
+      .selectFrom('bookings as b')
+      .innerJoin('events as e', 'e.id', 'b.eventId')
+      .selectAll('b')
+      .select(['e.name as eventName', 'e.startsAt', 'e.venueName', 'e.venueCity', 'e.venueAddress'])
+      .where('b.userId', '=', input.userId);
+    if (input.scope === 'upcoming') query = query.where('e.startsAt', '>=', sql<Date>`now()`);
+    if (input.scope === 'past') query = query.where('e.startsAt', '<', sql<Date>`now()`);
+    if (input.status) query = query.where('b.status', '=', input.status);
+    if (input.after) {
+      const after = sql`(${new Date(input.after.startsAt)}::timestamptz, ${input.after.id}::uuid)`;
+      query = query.where(ascending ? sql<boolean>`(e.starts_at, b.id) > ${after}` : sql<boolean>`(e.starts_at, b.id) < ${after}`);
+    }
+    const direction = ascending ? 'asc' : 'desc';
+    return query.orderBy('e.startsAt', direction).orderBy('b.id', direction).limit(input.limit).execute();
+  }
+
+  /** Per ticket type: capacity, available, and held / confirmed counted from the bookings. */
+  async inventory(eventId: string) {
+    return this.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+      const result = await sql<{
+        id: string;
+        name: string;
+        capacity: number;
+        available: number;
+        held: number;
+        confirmed: number;
+        validTickets: number;
+      }>`
+        SELECT tt.id, tt.name, tt.capacity, tt.available,
+               COALESCE((SELECT sum(quantity) FROM bookings b WHERE b.ticket_type_id = tt.id AND b.status = 'held'), 0)::int AS held,
+               COALESCE((SELECT sum(quantity) FROM bookings b WHERE b.ticket_type_id = tt.id AND b.status = 'confirmed'), 0)::int AS confirmed,
+               (SELECT count(*) FROM tickets t WHERE t.ticket_type_id = tt.id AND t.status = 'valid')::int AS valid_tickets
+          FROM ticket_types tt
+         WHERE tt.event_id = ${eventId}
+         ORDER BY tt.position, tt.created_at`.execute(trx);
+      const counters = await sql<{ counted: number; live: number }>`
+        SELECT COALESCE((SELECT sum(quantity) FROM user_event_tickets WHERE event_id = ${eventId}), 0)::int AS counted,
+               COALESCE((SELECT sum(quantity) FROM bookings WHERE event_id = ${eventId}
+                          AND status IN ('held', 'confirmed')), 0)::int AS live`.execute(trx);
+      return { ticketTypes: result.rows, perUserCounters: counters.rows[0] ?? { counted: 0, live: 0 } };
+    });
+  }
+}

@@ -1,0 +1,513 @@
+// The booking engine: batched reservations, payment, cancellation, expiry and history.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Database, TicketRow } from '../../platform/db/schema.js';
+import { groupBy } from '../../platform/collections.js';
+import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
+import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
+import type { EventDirectory } from '../events/event-directory.js';
+import type { EventsRepository } from '../events/events.repository.js';
+import { type Event, toEvent } from '../events/events.service.js';
+import { type AllocationOutcome, allocate } from './allocation.js';
+import { BatchLanes } from './batch-lanes.js';
+import type { BookingsRepository, BookingWithEvent, LockedTicketType, Released } from './bookings.repository.js';
+import type { IdempotencyScope, IdempotencyStore } from './idempotency.js';
+import type { PaymentProvider } from './payments.js';
+import type { SoldOutMarks } from './sold-out.js';
+
+type Trx = Transaction<Database>;
+
+export interface Booking {
+  id: string;
+  status: 'held' | 'confirmed' | 'cancelled' | 'expired';
+  eventId: string;
+  event: { id: string; name: string; startsAt: string; venue: { name: string; city: string; address: string | null } };
+  ticketTypeId: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  expiresAt: string;
+  createdAt: string;
+  confirmedAt: string | null;
+  cancelledAt: string | null;
+  tickets: { code: string }[];
+}
+
+export interface ReserveInput {
+  eventId: string;
+  ticketTypeId?: string;
+  quantity: number;
+  paymentToken?: string;
+}
+
+export interface ListBookingsQuery {
+  scope?: 'upcoming' | 'past' | 'all';
+  status?: Booking['status'];
+  limit?: number;
+  cursor?: string;
+}
+
+interface ReserveItem {
+  bookingId: string;
+  userId: string;
+  eventId: string;
+  quantity: number;
+  /** Completed inside the allocation transaction (two-phase bookings only). */
+  idempotency?: IdempotencyScope;
+}
+
+type ReserveOutcome = { ok: true; booking: Booking } | { ok: false; error: DomainError };
+
+export interface BookingsServiceOptions {
+  maxBatch: number;
+  maxQueue: number;
+  onBatchFailure?: (error: unknown, size: number) => void;
+}
+
+export function toBooking(row: BookingWithEvent, tickets: Pick<TicketRow, 'code'>[]): Booking {
+  return {
+    id: row.id,
+    status: row.status,
+    eventId: row.eventId,
+    event: {
+      id: row.eventId,
+      name: row.eventName,
+      startsAt: row.startsAt.toISOString(),
+      venue: { name: row.venueName, city: row.venueCity, address: row.venueAddress },
+    },
+    ticketTypeId: row.ticketTypeId,
+    quantity: row.quantity,
+    amountCents: row.amountCents,
+    currency: row.currency.trim(),
+    expiresAt: row.expiresAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    confirmedAt: row.confirmedAt ? row.confirmedAt.toISOString() : null,
+    cancelledAt: row.cancelledAt ? row.cancelledAt.toISOString() : null,
+    tickets: tickets.map((t) => ({ code: t.code })),
+  };
+}
+
+function outcomeError(outcome: Exclude<AllocationOutcome, { ok: true }>): DomainError {
+  switch (outcome.code) {
+    case 'SOLD_OUT':
+      return new DomainError('SOLD_OUT', 'Sold out: no tickets of this type are left', { available: 0 });
+    case 'INSUFFICIENT_AVAILABILITY':
+      return new DomainError('INSUFFICIENT_AVAILABILITY', `Only ${outcome.available} tickets are left`, {
+        available: outcome.available,
+      });
+    case 'TICKET_LIMIT_EXCEEDED':
+      return limitExceeded(outcome.limit, outcome.alreadyHeld);
+  }
+}
+
+const limitExceeded = (limit: number, alreadyHeld: number) =>
+  new DomainError('TICKET_LIMIT_EXCEEDED', `At most ${limit} tickets per person for this event`, {
+    maxTicketsPerUser: limit,
+    alreadyHeld,
+  });
+
+const notBookable = (reason: string) => new DomainError('EVENT_NOT_BOOKABLE', `This event cannot be booked: ${reason}`);
+
+/** 128 random bits, base32 (Crockford-like, no padding): unguessable and easy to read aloud. */
+function ticketCode(): string {
+  const alphabet = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789';
+  const bytes = randomBytes(16);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export class BookingsService {
+  private readonly lanes: BatchLanes<ReserveItem, ReserveOutcome>;
+
+  constructor(
+    private readonly repo: BookingsRepository,
+    private readonly eventsRepo: EventsRepository,
+    private readonly directory: EventDirectory,
+    private readonly idempotency: IdempotencyStore,
+    private readonly payments: PaymentProvider,
+    private readonly soldOut: SoldOutMarks,
+    options: BookingsServiceOptions,
+  ) {
+    this.lanes = new BatchLanes({
+      maxBatch: options.maxBatch,
+      maxQueue: options.maxQueue,
+      runBatch: (ticketTypeId, items) => this.reserveBatch(ticketTypeId, items),
+      onBatchFailure: options.onBatchFailure,
+    });
+  }
+
+  laneStats() {
+    return this.lanes.stats();
+  }
+
+  /** Phase 1 (and, with a payment token, phase 2 in the same request). */
+  async reserve(userId: string, input: ReserveInput, idempotency?: IdempotencyScope): Promise<Booking> {
+    if (input.paymentToken !== undefined) this.payments.assertUsableToken(input.paymentToken);
+    const route = await this.directory.get(input.eventId);
+    if (!route || route.status === 'draft') throw notFound('EVENT_NOT_FOUND', 'Event');
+    let ticketTypeId = input.ticketTypeId;
+    if (ticketTypeId === undefined) {
+      if (route.ticketTypeIds.length !== 1) {
+        throw new DomainError('VALIDATION_FAILED', 'ticketTypeId is required: this event has several ticket types', {
+          fields: [{ field: 'ticketTypeId', message: 'required when the event has several ticket types' }],
+        });
+      }
+      ticketTypeId = route.ticketTypeIds[0] as string;
+    } else if (!route.ticketTypeIds.includes(ticketTypeId)) {
+      throw notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type');
+    }
+    if (route.status === 'cancelled') throw notBookable('it was cancelled');
+    if (route.startsAt.getTime() <= Date.now()) throw notBookable('it has already started');
+    if (input.quantity > route.maxTicketsPerUser) throw limitExceeded(route.maxTicketsPerUser, 0);
+    if (this.soldOut.isSoldOut(ticketTypeId)) throw outcomeError({ ok: false, code: 'SOLD_OUT' });
+
+    const outcome = await this.lanes.submit(ticketTypeId, {
+      bookingId: randomUUID(),
+      userId,
+      eventId: input.eventId,
+      quantity: input.quantity,
+      idempotency: input.paymentToken === undefined ? idempotency : undefined,
+    });
+    if (!outcome.ok) throw outcome.error;
+    if (input.paymentToken === undefined) return outcome.booking;
+    return this.pay(outcome.booking, input.paymentToken, { oneStep: true, idempotency });
+  }
+
+  /**
+   * One allocation transaction for a batch of reservations of one ticket type: lock the ticket
+   * type, lock the buyers' counters, decide in arrival order, write all grants in one statement.
+   */
+  private async reserveBatch(ticketTypeId: string, items: ReserveItem[]): Promise<ReserveOutcome[]> {
+    let remaining = -1;
+    const outcomes = await this.repo.transaction(async (trx): Promise<ReserveOutcome[]> => {
+      const tt = await this.repo.lockTicketType(trx, ticketTypeId);
+      if (!tt) return items.map(() => ({ ok: false, error: notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type') }));
+      const rejectAll = (error: DomainError) => items.map((): ReserveOutcome => ({ ok: false, error }));
+      if (tt.eventStatus === 'cancelled') return rejectAll(notBookable('it was cancelled'));
+      if (tt.eventStatus !== 'published') return rejectAll(notFound('EVENT_NOT_FOUND', 'Event'));
+      if (tt.startsAt <= tt.dbNow) return rejectAll(notBookable('it has already started'));
+      if (tt.available === 0) {
+        remaining = 0;
+        return rejectAll(outcomeError({ ok: false, code: 'SOLD_OUT' }));
+      }
+
+      const counts = await this.repo.lockUserCounts(
+        trx,
+        tt.eventId,
+        items.map((i) => i.userId),
+      );
+      const decision = allocate(tt.available, items, counts, tt.maxTicketsPerUser);
+      remaining = decision.remaining;
+      const createdAt = tt.dbNow;
+      const expiresAt = new Date(createdAt.getTime() + tt.holdTtlSeconds * 1000);
+      const granted = items.filter((_, i) => decision.outcomes[i]?.ok);
+      if (granted.length > 0) {
+        const applied = await this.repo.applyGrants(trx, {
+          ticketType: tt,
+          taken: decision.taken,
+          perUser: decision.perUser,
+          holds: granted.map((g) => ({
+            id: g.bookingId,
+            userId: g.userId,
+            quantity: g.quantity,
+            amountCents: g.quantity * tt.priceCents,
+          })),
+          createdAt,
+          expiresAt,
+        });
+        // Cannot happen under the row lock; if it ever does, the batch rolls back whole.
+        if (!applied) throw new Error('conditional decrement did not apply under the ticket type lock');
+      }
+      const results = items.map((item, i): ReserveOutcome => {
+        const outcome = decision.outcomes[i] as AllocationOutcome;
+        if (!outcome.ok) return { ok: false, error: outcomeError(outcome) };
+        return { ok: true, booking: this.newHold(item, tt, createdAt, expiresAt) };
+      });
+      await this.idempotency.completeMany(
+        trx,
+        results.flatMap((result, i) => {
+          const scope = items[i]?.idempotency;
+          return result.ok && scope ? [{ scope, status: 201, body: result.booking }] : [];
+        }),
+      );
+      return results;
+    });
+    if (remaining === 0) this.soldOut.mark(ticketTypeId);
+    return outcomes;
+  }
+
+  private newHold(item: ReserveItem, tt: LockedTicketType, createdAt: Date, expiresAt: Date): Booking {
+    return {
+      id: item.bookingId,
+      status: 'held',
+      eventId: tt.eventId,
+      event: {
+        id: tt.eventId,
+        name: tt.eventName,
+        startsAt: tt.startsAt.toISOString(),
+        venue: { name: tt.venueName, city: tt.venueCity, address: tt.venueAddress },
+      },
+      ticketTypeId: tt.ticketTypeId,
+      quantity: item.quantity,
+      amountCents: item.quantity * tt.priceCents,
+      currency: tt.currency.trim(),
+      expiresAt: expiresAt.toISOString(),
+      createdAt: createdAt.toISOString(),
+      confirmedAt: null,
+      cancelledAt: null,
+      tickets: [],
+    };
+  }
+
+  /** Phase 2 of a two-phase booking. */
+  async confirm(userId: string, bookingId: string, paymentToken: string, idempotency?: IdempotencyScope): Promise<Booking> {
+    this.payments.assertUsableToken(paymentToken);
+    const row = await this.findOwned(userId, bookingId);
+    if (row.status === 'expired' || (row.status === 'held' && row.expiresAt.getTime() <= Date.now())) {
+      await this.expireNow(row.id);
+      throw new DomainError('HOLD_EXPIRED', 'The hold expired before payment; reserve again');
+    }
+    if (row.status !== 'held') {
+      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be confirmed`, { status: row.status });
+    }
+    return this.pay(toBooking(row, []), paymentToken, { oneStep: false, idempotency });
+  }
+
+  /**
+   * Charges, then moves held -> confirmed with a compare-and-set that only succeeds before
+   * expiresAt. The charge comes first so no lock is held during a provider call; when the
+   * compare-and-set loses (the hold expired or was cancelled meanwhile) the exact charge is refunded.
+   */
+  private async pay(
+    hold: Booking,
+    paymentToken: string,
+    options: { oneStep: boolean; idempotency?: IdempotencyScope },
+  ): Promise<Booking> {
+    const charge = await this.payments.charge({
+      token: paymentToken,
+      amountCents: hold.amountCents,
+      currency: hold.currency,
+      idempotencyKey: `booking:${hold.id}`,
+    });
+    if (!charge.ok) {
+      if (options.oneStep) await this.discardHold(hold.id);
+      throw new DomainError('PAYMENT_DECLINED', charge.reason, options.oneStep ? undefined : { expiresAt: hold.expiresAt });
+    }
+    const provider = this.payments.name;
+    const confirmed = await this.repo.transaction(async (trx) => {
+      const won = await this.repo.confirmHold(trx, hold.id, hold.amountCents);
+      if (!won) return undefined;
+      const tickets = Array.from({ length: hold.quantity }, () => ({
+        bookingId: hold.id,
+        eventId: hold.eventId,
+        ticketTypeId: hold.ticketTypeId,
+        code: ticketCode(),
+      }));
+      await this.repo.insertTickets(trx, tickets);
+      await this.repo.recordPayments(trx, [
+        { bookingId: hold.id, kind: 'charge', provider, providerRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency },
+      ]);
+      const booking = await this.load(trx, hold.id);
+      if (options.idempotency) {
+        await this.idempotency.complete(options.idempotency, options.oneStep ? 201 : 200, booking, trx);
+      }
+      return booking;
+    });
+    if (confirmed) return confirmed;
+
+    // Lost the race: give the money back, keep a record of both movements.
+    const refund = await this.payments.refund({ chargeRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency });
+    await this.repo.transaction((trx) =>
+      this.repo.recordPayments(trx, [
+        { bookingId: hold.id, kind: 'charge', provider, providerRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency },
+        { bookingId: hold.id, kind: 'refund', provider, providerRef: refund.ref, amountCents: hold.amountCents, currency: hold.currency },
+      ]),
+    );
+    const current = await this.repo.findById(hold.id);
+    if (!current || current.status === 'expired' || current.status === 'held') {
+      if (current?.status === 'held') await this.expireNow(hold.id);
+      throw new DomainError('HOLD_EXPIRED', 'The hold expired before payment completed; the charge was refunded');
+    }
+    throw new DomainError('INVALID_BOOKING_STATE', `The booking was ${current.status} meanwhile; the charge was refunded`, {
+      status: current.status,
+    });
+  }
+
+  /** A declined one-step booking leaves nothing reserved: the hold is removed and its seats return. */
+  private async discardHold(bookingId: string): Promise<void> {
+    const types = await this.repo.transaction(async (trx) => {
+      const removed = await this.repo.deleteHold(trx, bookingId);
+      return removed ? this.repo.releaseSeats(trx, [removed]) : [];
+    });
+    this.soldOut.reopen(types);
+  }
+
+  async cancel(userId: string, bookingId: string, idempotency?: IdempotencyScope): Promise<Booking> {
+    if (!isUuid(bookingId)) throw notFound('BOOKING_NOT_FOUND', 'Booking');
+    const result = await this.repo.transaction(async (trx) => {
+      const row = await this.repo.cancel(trx, bookingId, userId, 'cancelled_by_user');
+      if (!row) return undefined;
+      const types = await this.repo.releaseSeats(trx, [row]);
+      await this.settleCancelled(trx, [row]);
+      const booking = await this.load(trx, bookingId);
+      if (idempotency) await this.idempotency.complete(idempotency, 200, booking, trx);
+      return { booking, types };
+    });
+    if (!result) {
+      const row = await this.findOwned(userId, bookingId);
+      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be cancelled`, { status: row.status });
+    }
+    this.soldOut.reopen(result.types);
+    return result.booking;
+  }
+
+  /** Voids tickets and refunds what was paid for bookings that were just cancelled. */
+  private async settleCancelled(
+    trx: Trx,
+    rows: { id: string; paidCents: number; currency: string }[],
+  ): Promise<void> {
+    await this.repo.voidTickets(
+      trx,
+      rows.map((r) => r.id),
+    );
+    const paid = rows.filter((r) => r.paidCents > 0);
+    const charges = await this.repo.chargeOf(
+      trx,
+      paid.map((r) => r.id),
+    );
+    const refunds = [];
+    for (const charge of charges) {
+      const refund = await this.payments.refund({
+        chargeRef: charge.providerRef,
+        amountCents: charge.amountCents,
+        currency: charge.currency,
+      });
+      refunds.push({
+        bookingId: charge.bookingId,
+        kind: 'refund' as const,
+        provider: this.payments.name,
+        providerRef: refund.ref,
+        amountCents: charge.amountCents,
+        currency: charge.currency,
+      });
+    }
+    await this.repo.recordPayments(trx, refunds);
+  }
+
+  /**
+   * Admin cancel of an event: the event and every held or confirmed booking of it become
+   * cancelled in one transaction; seats return and paid bookings are refunded.
+   */
+  async cancelEvent(eventId: string): Promise<Event> {
+    if (!isUuid(eventId)) throw notFound('EVENT_NOT_FOUND', 'Event');
+    const result = await this.repo.transaction(async (trx) => {
+      const event = await this.eventsRepo.lockById(trx, eventId);
+      if (!event) return undefined;
+      if (event.status === 'cancelled') return { event, types: [] as string[] };
+      const updated = await trx
+        .updateTable('events')
+        .set({ status: 'cancelled', cancelledAt: sql`now()`, version: event.version + 1, updatedAt: sql`now()` })
+        .where('id', '=', eventId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const cancelled = await this.repo.cancelAllOfEvent(trx, eventId);
+      const types = await this.repo.releaseSeats(trx, cancelled);
+      await this.settleCancelled(trx, cancelled);
+      return { event: updated, types };
+    });
+    if (!result) throw notFound('EVENT_NOT_FOUND', 'Event');
+    this.soldOut.reopen(result.types);
+    return toEvent(result.event, await this.eventsRepo.ticketTypesOf([eventId]));
+  }
+
+  /** Expires every due hold, in chunks; returns how many expired. Safe to run in many processes. */
+  async expireDue(chunk = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { count, types } = await this.repo.transaction(async (trx) => {
+        const released = await this.repo.expireDue(trx, chunk);
+        return { count: released.length, types: await this.repo.releaseSeats(trx, released) };
+      });
+      this.soldOut.reopen(types);
+      total += count;
+      if (count < chunk) return total;
+    }
+  }
+
+  private async expireNow(bookingId: string): Promise<void> {
+    const types = await this.repo.transaction(async (trx) => {
+      const released = await this.repo.expireOne(trx, bookingId);
+      return released ? this.repo.releaseSeats(trx, [released as Released]) : [];
+    });
+    this.soldOut.reopen(types);
+  }
+
+  async get(userId: string, bookingId: string): Promise<Booking> {
+    const row = await this.findOwned(userId, bookingId);
+    const tickets = await this.repo.ticketsOf([row.id]);
+    return toBooking(row, row.status === 'confirmed' ? tickets : []);
+  }
+
+  async list(userId: string, query: ListBookingsQuery): Promise<{ data: Booking[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
+    const scope = query.scope ?? 'all';
+    let after: { startsAt: string; id: string } | undefined;
+    if (query.cursor) {
+      const [startsAt, id] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
+      if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'cursor is invalid', { fields: [{ field: 'cursor', message: 'invalid' }] });
+      after = { startsAt, id };
+    }
+    const rows = await this.repo.listForUser({ userId, scope, status: query.status, after, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const tickets = await this.repo.ticketsOf(page.filter((r) => r.status === 'confirmed').map((r) => r.id));
+    const byBooking = groupBy(tickets, (t) => t.bookingId);
+    const last = page.at(-1);
+    return {
+      data: page.map((row) => toBooking(row, byBooking.get(row.id) ?? [])),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.startsAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  /** Capacity, available, held and confirmed per ticket type, and whether they add up. */
+  async inventory(eventId: string) {
+    if (!isUuid(eventId) || !(await this.eventsRepo.findById(eventId))) throw notFound('EVENT_NOT_FOUND', 'Event');
+    const { ticketTypes, perUserCounters } = await this.repo.inventory(eventId);
+    const types = ticketTypes.map((t) => ({
+      ...t,
+      consistent: t.available + t.held + t.confirmed === t.capacity && t.validTickets === t.confirmed && t.available >= 0,
+    }));
+    return {
+      eventId,
+      consistent: types.every((t) => t.consistent) && perUserCounters.counted === perUserCounters.live,
+      perUserCounters,
+      ticketTypes: types,
+    };
+  }
+
+  private async findOwned(userId: string, bookingId: string): Promise<BookingWithEvent> {
+    if (!isUuid(bookingId)) throw notFound('BOOKING_NOT_FOUND', 'Booking');
+    const row = await this.repo.findById(bookingId);
+    // Someone else's booking is indistinguishable from a missing one.
+    if (!row || row.userId !== userId) throw notFound('BOOKING_NOT_FOUND', 'Booking');
+    return row;
+  }
+
+  private async load(trx: Trx, bookingId: string): Promise<Booking> {
+    const row = await this.repo.findById(bookingId, trx);
+    if (!row) throw new Error(`booking ${bookingId} vanished inside its transaction`);
+    const tickets = row.status === 'confirmed' ? await this.repo.ticketsOf([bookingId], trx) : [];
+    return toBooking(row, tickets);
+  }
+}

@@ -1,0 +1,114 @@
+// Idempotency-Key handling: a key is claimed (in_progress, with a lease) before the work, and its
+// final response is written in the same transaction as the booking change it describes.
+import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import type { Database } from '../../platform/db/schema.js';
+import { DomainError } from '../../platform/http/errors.js';
+
+const LEASE_SECONDS = 30;
+const RETENTION_HOURS = 24;
+
+export interface IdempotencyScope {
+  userId: string;
+  key: string;
+}
+
+export type ClaimResult = { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown };
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+export const requestHash = (method: string, path: string, body: unknown): string =>
+  createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(canonical(body ?? null))}`)
+    .digest('hex');
+
+export class IdempotencyStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Claims the key for this request. A completed key replays its response; a key whose owner is
+   * still working is 409; a different request under the same key is 422. A claim whose lease ran
+   * out (its process died before finishing) can be taken over by the same request.
+   */
+  async claim(scope: IdempotencyScope, hash: string): Promise<ClaimResult> {
+    const claimed = await sql<{ key: string }>`
+      INSERT INTO idempotency_keys (user_id, key, request_hash, state, locked_until, expires_at)
+      VALUES (${scope.userId}, ${scope.key}, ${hash}, 'in_progress',
+              now() + make_interval(secs => ${LEASE_SECONDS}), now() + make_interval(hours => ${RETENTION_HOURS}))
+      ON CONFLICT (user_id, key) DO UPDATE
+        SET request_hash = EXCLUDED.request_hash, state = 'in_progress', response_status = NULL, response_body = NULL,
+            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at
+        WHERE idempotency_keys.expires_at < now()
+           OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.locked_until < now()
+               AND idempotency_keys.request_hash = EXCLUDED.request_hash)
+      RETURNING key`.execute(this.db);
+    if (claimed.rows.length > 0) return { kind: 'claimed' };
+
+    const existing = await this.db
+      .selectFrom('idempotencyKeys')
+      .select(['requestHash', 'state', 'responseStatus', 'responseBody'])
+      .where('userId', '=', scope.userId)
+      .where('key', '=', scope.key)
+      .executeTakeFirst();
+    if (!existing) return this.claim(scope, hash); // deleted between the two statements
+    if (existing.requestHash !== hash) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+    }
+    if (existing.state === 'in_progress' || existing.responseStatus === null) {
+      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', undefined, 1);
+    }
+    return { kind: 'replay', status: existing.responseStatus, body: existing.responseBody };
+  }
+
+  /** Stores the final response; pass the transaction of the state change it belongs to. */
+  async complete(
+    scope: IdempotencyScope,
+    status: number,
+    body: unknown,
+    executor: Db | Transaction<Database> = this.db,
+  ): Promise<void> {
+    await executor
+      .updateTable('idempotencyKeys')
+      .set({ state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) })
+      .where('userId', '=', scope.userId)
+      .where('key', '=', scope.key)
+      .execute();
+  }
+
+  /** Several completions in one statement (one allocation batch). */
+  async completeMany(trx: Transaction<Database>, entries: { scope: IdempotencyScope; status: number; body: unknown }[]) {
+    if (entries.length === 0) return;
+    await sql`
+      UPDATE idempotency_keys k SET state = 'completed', response_status = v.status, response_body = v.body::jsonb
+        FROM unnest(${entries.map((e) => e.scope.userId)}::uuid[], ${entries.map((e) => e.scope.key)}::text[],
+                    ${entries.map((e) => e.status)}::int[], ${entries.map((e) => JSON.stringify(e.body))}::text[])
+             AS v(user_id, key, status, body)
+       WHERE k.user_id = v.user_id AND k.key = v.key`.execute(trx);
+  }
+
+  /** Gives the key up after a failure the client should retry (5xx), so the retry can run. */
+  async release(scope: IdempotencyScope): Promise<void> {
+    await this.db
+      .deleteFrom('idempotencyKeys')
+      .where('userId', '=', scope.userId)
+      .where('key', '=', scope.key)
+      .where('state', '=', 'in_progress')
+      .execute();
+  }
+
+  async purgeExpired(): Promise<number> {
+    const result = await this.db.deleteFrom('idempotencyKeys').where('expiresAt', '<', sql<Date>`now()`).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

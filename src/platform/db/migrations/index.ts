@@ -1,0 +1,9 @@
+// Ordered migrations, listed statically so they run the same from src/ (tests) and dist/ (npm start).
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_accounts_and_catalog.js';
+import * as m0002 from './0002_bookings.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_accounts_and_catalog': m0001,
+  '0002_bookings': m0002,
+};

@@ -1,0 +1,67 @@
+// Prometheus metrics: request rate and latency by route, database pool usage, booking lanes.
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricSources {
+  pool: pg.Pool;
+  lanes: () => { waiting: number; lanes: number; batches: number; batchedItems: number };
+}
+
+export function registerMetrics(app: FastifyInstance, sources: MetricSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const { totalCount, idleCount, waitingCount } = sources.pool;
+      this.set({ state: 'total' }, totalCount);
+      this.set({ state: 'idle' }, idleCount);
+      this.set({ state: 'in_use' }, totalCount - idleCount);
+      this.set({ state: 'waiting_clients' }, waitingCount);
+    },
+  });
+  new Gauge({
+    name: 'booking_allocation',
+    help: 'Batched allocation: waiting reservations, active lanes, batches and requests committed so far',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.lanes();
+      this.set({ kind: 'waiting' }, stats.waiting);
+      this.set({ kind: 'lanes' }, stats.lanes);
+      this.set({ kind: 'batches_total' }, stats.batches);
+      this.set({ kind: 'batched_requests_total' }, stats.batchedItems);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    requests.inc(labels);
+    latency.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+  return registry;
+}
