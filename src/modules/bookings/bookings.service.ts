@@ -156,7 +156,7 @@ export class BookingsService {
   async reserve(userId: string, input: ReserveInput, idempotency?: IdempotencyScope): Promise<Booking> {
     if (input.paymentToken !== undefined) this.payments.assertUsableToken(input.paymentToken);
     const route = await this.directory.get(input.eventId);
-    if (!route || route.status === 'draft') throw notFound('EVENT_NOT_FOUND', 'Event');
+    if (!route) throw notFound('EVENT_NOT_FOUND', 'Event');
     let ticketTypeId = input.ticketTypeId;
     if (ticketTypeId === undefined) {
       if (route.ticketTypeIds.length !== 1) {
@@ -169,6 +169,7 @@ export class BookingsService {
       throw notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type');
     }
     if (route.status === 'cancelled') throw notBookable('it was cancelled');
+    if (route.status === 'draft') throw notBookable('it is not on sale yet');
     if (route.startsAt.getTime() <= Date.now()) throw notBookable('it has already started');
     if (input.quantity > route.maxTicketsPerUser) throw limitExceeded(route.maxTicketsPerUser, 0);
     if (this.soldOut.isSoldOut(ticketTypeId)) throw outcomeError({ ok: false, code: 'SOLD_OUT' });
@@ -196,7 +197,7 @@ export class BookingsService {
       if (!tt) return items.map(() => ({ ok: false, error: notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type') }));
       const rejectAll = (error: DomainError) => items.map((): ReserveOutcome => ({ ok: false, error }));
       if (tt.eventStatus === 'cancelled') return rejectAll(notBookable('it was cancelled'));
-      if (tt.eventStatus !== 'published') return rejectAll(notFound('EVENT_NOT_FOUND', 'Event'));
+      if (tt.eventStatus !== 'published') return rejectAll(notBookable('it is not on sale yet'));
       if (tt.startsAt <= tt.dbNow) return rejectAll(notBookable('it has already started'));
       if (tt.available === 0) {
         remaining = 0;
@@ -299,7 +300,7 @@ export class BookingsService {
       token: paymentToken,
       amountCents: hold.amountCents,
       currency: hold.currency,
-      idempotencyKey: `booking:${hold.id}`,
+      idempotencyKey: `booking:${hold.id}:${paymentToken}`,
     });
     if (!charge.ok) {
       if (options.oneStep) await this.discardHold(hold.id);

@@ -58,6 +58,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (known) {
       return reply.status(known[0]).send(errorBody(known[1], known[2]));
     }
+    // PostgreSQL data exceptions (class 22: a NUL byte, a number out of range...) come from input.
+    if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      return reply.status(400).send(errorBody('VALIDATION_FAILED', 'The request contains a value the database cannot store'));
+    }
     if (error.code && RETRYABLE_PG.has(error.code)) {
       request.log.warn({ err: error }, 'database busy');
       reply.header('Retry-After', '1');
