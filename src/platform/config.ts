@@ -93,16 +93,20 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
 
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
   const jwtSecret = env.JWT_SECRET || undefined;
-  if (jwtSecret !== undefined && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
-  if (nodeEnv === 'production' && !jwtSecret) problems.push('JWT_SECRET is required when NODE_ENV=production');
+  if (jwtSecret !== undefined && jwtSecret.length < 32)
+    problems.push('JWT_SECRET must be at least 32 characters');
+  if (nodeEnv === 'production' && !jwtSecret)
+    problems.push('JWT_SECRET is required when NODE_ENV=production');
 
   const adminEmail = env.ADMIN_EMAIL || undefined;
   const adminPassword = env.ADMIN_PASSWORD || undefined;
-  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) problems.push('ADMIN_EMAIL is not an email');
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail))
+    problems.push('ADMIN_EMAIL is not an email');
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
-  if (adminPassword !== undefined && adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  if (adminPassword !== undefined && adminPassword.length < 8)
+    problems.push('ADMIN_PASSWORD must be at least 8 characters');
 
   const dataDir = path.resolve(projectRoot, env.DATA_DIR || '.data');
   const config: Config = {

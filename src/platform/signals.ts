@@ -24,7 +24,10 @@ export class PgSignals {
   }
 
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'evently-listener' });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'evently-listener',
+    });
     client.on('notification', (message) => {
       for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });

@@ -1,5 +1,5 @@
 // A small set of demo events loaded into an empty database, so a new user sees something.
-import type { EventsService, CreateEventInput } from '../modules/events/events.service.js';
+import type { CreateEventInput, EventsService } from '../modules/events/events.service.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -78,7 +78,11 @@ export function demoEvents(): CreateEventInput[] {
 }
 
 /** Loads the demo events when there are no events at all; returns how many it created. */
-export async function seedDemoEvents(events: EventsService, count: () => Promise<number>, adminId: string | null) {
+export async function seedDemoEvents(
+  events: EventsService,
+  count: () => Promise<number>,
+  adminId: string | null,
+) {
   if ((await count()) > 0) return 0;
   const inputs = demoEvents();
   for (const input of inputs) await events.create(input, adminId);

@@ -12,7 +12,11 @@ export interface Session {
 
 export async function registerUser(app: TestApp, name = 'Buyer'): Promise<Session> {
   const email = `user-${randomUUID()}@example.test`;
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: 'password123', name } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password: 'password123', name },
+  });
   expect(res.statusCode, res.body).toBe(201);
   const body = res.json();
   return { userId: body.user.id, token: body.accessToken, refreshToken: body.refreshToken, email };
@@ -21,7 +25,11 @@ export async function registerUser(app: TestApp, name = 'Buyer'): Promise<Sessio
 export async function adminSession(app: TestApp): Promise<Session> {
   const email = `admin-${randomUUID()}@example.test`;
   await app.ctx.auth.bootstrapAdmin(email, 'admin-password-1');
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'admin-password-1' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password: 'admin-password-1' },
+  });
   expect(res.statusCode, res.body).toBe(200);
   const body = res.json();
   return { userId: body.user.id, token: body.accessToken, refreshToken: body.refreshToken, email };
@@ -56,8 +64,18 @@ export async function createEvent(app: TestApp, admin: Session, overrides: Event
   return res.json();
 }
 
-export function reserve(app: TestApp, session: Session, payload: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/api/v1/bookings', headers: { ...auth(session), ...headers }, payload });
+export function reserve(
+  app: TestApp,
+  session: Session,
+  payload: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/bookings',
+    headers: { ...auth(session), ...headers },
+    payload,
+  });
 }
 
 export function confirm(app: TestApp, session: Session, bookingId: string, paymentToken = 'tok_visa') {
@@ -75,7 +93,11 @@ export function cancel(app: TestApp, session: Session, bookingId: string) {
 
 /** Asserts the inventory invariant through the admin endpoint and returns the report. */
 export async function expectInventoryConsistent(app: TestApp, admin: Session, eventId: string) {
-  const res = await app.inject({ method: 'GET', url: `/api/v1/admin/events/${eventId}/inventory`, headers: auth(admin) });
+  const res = await app.inject({
+    method: 'GET',
+    url: `/api/v1/admin/events/${eventId}/inventory`,
+    headers: auth(admin),
+  });
   expect(res.statusCode, res.body).toBe(200);
   const report = res.json();
   for (const t of report.ticketTypes) {

@@ -38,13 +38,21 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
-    { NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT: '0', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...env },
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      AUTH_RATE_LIMIT: '0',
+      JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+      ...env,
+    },
     [],
   );
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestContext> {
-  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : await createTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
   const config = testConfig(options.env);
   const db = createDb(database.url, options.poolSize ?? 20);
   const app = await buildApp({

@@ -13,6 +13,11 @@ export async function bulkUsers(app: TestApp, count: number): Promise<Session[]>
   await app.ctx.dbHandle.db.insertInto('users').values(rows).execute();
   const signer = new TokenSigner(app.ctx.config.jwtSecret as string);
   return Promise.all(
-    rows.map(async (r) => ({ userId: r.id, email: r.email, refreshToken: '', token: await signer.sign({ userId: r.id, role: 'user' }) })),
+    rows.map(async (r) => ({
+      userId: r.id,
+      email: r.email,
+      refreshToken: '',
+      token: await signer.sign({ userId: r.id, role: 'user' }),
+    })),
   );
 }

@@ -17,7 +17,12 @@ describe('accounts', () => {
     });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body.user).toEqual({ id: expect.any(String), email: 'alice@example.test', name: 'Alice', role: 'user' });
+    expect(body.user).toEqual({
+      id: expect.any(String),
+      email: 'alice@example.test',
+      name: 'Alice',
+      role: 'user',
+    });
     expect(body.accessToken).toMatch(/^ey/);
 
     const login = await t.app.inject({
@@ -26,13 +31,21 @@ describe('accounts', () => {
       payload: { email: 'ALICE@example.test', password: 'correct horse' },
     });
     expect(login.statusCode).toBe(200);
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${login.json().accessToken}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${login.json().accessToken}` },
+    });
     expect(me.statusCode).toBe(200);
     expect(me.json().user.email).toBe('alice@example.test');
   });
 
   it('treats emails case-insensitively: a second registration is 409 EMAIL_TAKEN', async () => {
-    await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'bob@example.test', password: 'password1', name: 'Bob' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'bob@example.test', password: 'password1', name: 'Bob' },
+    });
     const again = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/register',
@@ -45,7 +58,11 @@ describe('accounts', () => {
   it('when twenty registrations race for one email, exactly one wins', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'race@example.test', password: 'password1', name: 'R' } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/register',
+          payload: { email: 'race@example.test', password: 'password1', name: 'R' },
+        }),
       ),
     );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
@@ -54,8 +71,16 @@ describe('accounts', () => {
 
   it('rejects a wrong password and an unknown email with the same 401', async () => {
     const user = await registerUser(t.app);
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'nope-nope' } });
-    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ghost@example.test', password: 'nope-nope' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: 'nope-nope' },
+    });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'ghost@example.test', password: 'nope-nope' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('INVALID_CREDENTIALS');
@@ -63,7 +88,11 @@ describe('accounts', () => {
   });
 
   it('validates registration input and names the fields', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'not-an-email', password: 'short' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'not-an-email', password: 'short' },
+    });
     expect(res.statusCode).toBe(400);
     const error = res.json().error;
     expect(error.code).toBe('VALIDATION_FAILED');
@@ -73,29 +102,49 @@ describe('accounts', () => {
 
   it('rotates refresh tokens; reusing a rotated token is 401 and revokes the whole family', async () => {
     const user = await registerUser(t.app);
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: user.refreshToken } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: user.refreshToken },
+    });
     expect(first.statusCode).toBe(200);
     const rotated = first.json().refreshToken;
     expect(rotated).not.toBe(user.refreshToken);
 
-    const reuse = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: user.refreshToken } });
+    const reuse = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: user.refreshToken },
+    });
     expect(reuse.statusCode).toBe(401);
     expect(reuse.json().error.code).toBe('UNAUTHENTICATED');
 
     // The thief's reuse revoked the family: the legitimate newest token no longer works either.
-    const after = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: rotated } });
+    const after = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: rotated },
+    });
     expect(after.statusCode).toBe(401);
   });
 
   it('answers 401 for a missing, malformed or forged token', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: 'Bearer nope' } })).json().error.code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: 'Bearer nope' } })
+      ).json().error.code,
+    ).toBe('UNAUTHENTICATED');
     const user = await registerUser(t.app);
     const [h, , s] = user.token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ sub: user.userId, role: 'admin', iss: 'evently', exp: 9999999999 })).toString('base64url');
-    const forged = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${h}.${forgedPayload}.${s}` } });
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ sub: user.userId, role: 'admin', iss: 'evently', exp: 9999999999 }),
+    ).toString('base64url');
+    const forged = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${h}.${forgedPayload}.${s}` },
+    });
     expect(forged.statusCode).toBe(401);
   });
 
@@ -106,9 +155,17 @@ describe('accounts', () => {
     expect(admin.role).toBe('admin');
     const again = await t.app.ctx.auth.bootstrapAdmin(user.email, 'new-admin-password');
     expect(again.id).toBe(user.userId);
-    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'new-admin-password' } });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: 'new-admin-password' },
+    });
     expect(login.json().user.role).toBe('admin');
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth({ ...user, token: login.json().accessToken }) });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: auth({ ...user, token: login.json().accessToken }),
+    });
     expect(me.json().user.role).toBe('admin');
   });
 });
@@ -122,10 +179,16 @@ describe('login rate limiting', () => {
 
   it('limits attempts per email: the fourth wrong password in a minute is 429 with Retry-After', async () => {
     const attempt = (ip: string) =>
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: 'victim@example.test', password: 'guess-guess' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        payload: { email: 'victim@example.test', password: 'guess-guess' },
+      });
     // Different IPs, so only the per-email limit can stop the fourth.
     const statuses = [];
-    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) statuses.push((await attempt(ip)).statusCode);
+    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'])
+      statuses.push((await attempt(ip)).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429]);
     const blocked = await attempt('10.0.0.5');
     expect(blocked.statusCode).toBe(429);

@@ -13,7 +13,11 @@ import {
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { bulkUsers } from '../helpers/users.js';
 
-const countBy = (values: string[]) => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
 
 describe('zero overselling under concurrency', () => {
   let t: TestContext;
@@ -25,9 +29,13 @@ describe('zero overselling under concurrency', () => {
   afterAll(() => t.close());
 
   it('when 500 buyers race for 50 seats, exactly 50 get a hold and 450 get a clean 409', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 5000, capacity: 50 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 5000, capacity: 50 }],
+    });
     const buyers = await bulkUsers(t.app, 500);
-    const results = await Promise.all(buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })));
+    const results = await Promise.all(
+      buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })),
+    );
     const statuses = countBy(results.map((r) => String(r.statusCode)));
     expect(statuses).toEqual({ '201': 50, '409': 450 });
     const codes = countBy(results.filter((r) => r.statusCode === 409).map((r) => r.json().error.code));
@@ -41,7 +49,9 @@ describe('zero overselling under concurrency', () => {
   it('when one user sends 20 parallel requests against a limit of 4, exactly 4 succeed', async () => {
     const event = await createEvent(t.app, admin, { maxTicketsPerUser: 4 });
     const buyer = await registerUser(t.app);
-    const results = await Promise.all(Array.from({ length: 20 }, () => reserve(t.app, buyer, { eventId: event.id, quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => reserve(t.app, buyer, { eventId: event.id, quantity: 1 })),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(4);
     const rejected = results.filter((r) => r.statusCode !== 201);
     expect(rejected).toHaveLength(16);
@@ -61,19 +71,33 @@ describe('zero overselling under concurrency', () => {
     const buyer = await registerUser(t.app);
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        reserve(t.app, buyer, { eventId: event.id, ticketTypeId: event.ticketTypes[i % 3].id, quantity: 1 + (i % 2) }),
+        reserve(t.app, buyer, {
+          eventId: event.id,
+          ticketTypeId: event.ticketTypes[i % 3].id,
+          quantity: 1 + (i % 2),
+        }),
       ),
     );
-    const granted = results.filter((r) => r.statusCode === 201).reduce((sum, r) => sum + r.json().quantity, 0);
+    const granted = results
+      .filter((r) => r.statusCode === 201)
+      .reduce((sum, r) => sum + r.json().quantity, 0);
     expect(granted).toBeLessThanOrEqual(5);
     expect(granted).toBeGreaterThanOrEqual(4);
     await expectInventoryConsistent(t.app, admin, event.id);
   });
 
   it('confirm racing expiry: each hold ends either confirmed or expired, and its seats come back exactly once', async () => {
-    const event = await createEvent(t.app, admin, { holdTtlSeconds: 1, ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 40 }] });
+    const event = await createEvent(t.app, admin, {
+      holdTtlSeconds: 1,
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 40 }],
+    });
     const buyers = await bulkUsers(t.app, 40);
-    const holds = await Promise.all(buyers.map(async (b) => ({ buyer: b, hold: (await reserve(t.app, b, { eventId: event.id, quantity: 1 })).json() })));
+    const holds = await Promise.all(
+      buyers.map(async (b) => ({
+        buyer: b,
+        hold: (await reserve(t.app, b, { eventId: event.id, quantity: 1 })).json(),
+      })),
+    );
     const deadline = Date.parse(holds[0]?.hold.expiresAt);
     // Fire confirms spread around the deadline while sweeps run continuously.
     let sweeping = true;
@@ -98,7 +122,11 @@ describe('zero overselling under concurrency', () => {
     const charges = await t.db.db
       .selectFrom('payments')
       .select(['bookingId', 'kind'])
-      .where('bookingId', 'in', holds.map((h) => h.hold.id))
+      .where(
+        'bookingId',
+        'in',
+        holds.map((h) => h.hold.id),
+      )
       .execute();
     const byBooking = new Map<string, string[]>();
     for (const p of charges) byBooking.set(p.bookingId, [...(byBooking.get(p.bookingId) ?? []), p.kind]);
@@ -110,9 +138,16 @@ describe('zero overselling under concurrency', () => {
   });
 
   it('confirm racing cancel: every ticket comes back exactly once and money is refunded', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 700, capacity: 30 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 700, capacity: 30 }],
+    });
     const buyers = await bulkUsers(t.app, 30);
-    const holds = await Promise.all(buyers.map(async (b) => ({ buyer: b, hold: (await reserve(t.app, b, { eventId: event.id, quantity: 1 })).json() })));
+    const holds = await Promise.all(
+      buyers.map(async (b) => ({
+        buyer: b,
+        hold: (await reserve(t.app, b, { eventId: event.id, quantity: 1 })).json(),
+      })),
+    );
     const outcomes = await Promise.all(
       holds.map(async ({ buyer, hold }) => {
         const [c, x] = await Promise.all([confirm(t.app, buyer, hold.id), cancel(t.app, buyer, hold.id)]);
@@ -129,7 +164,11 @@ describe('zero overselling under concurrency', () => {
     const payments = await t.db.db
       .selectFrom('payments')
       .select(['bookingId', 'kind', 'amountCents'])
-      .where('bookingId', 'in', outcomes.map((o) => o.id))
+      .where(
+        'bookingId',
+        'in',
+        outcomes.map((o) => o.id),
+      )
       .execute();
     const charged = payments.filter((p) => p.kind === 'charge').length;
     const refunded = payments.filter((p) => p.kind === 'refund').length;
@@ -137,11 +176,19 @@ describe('zero overselling under concurrency', () => {
   });
 
   it('cancel twice at once: one 200, one 409, seats returned once', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 10 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 10 }],
+    });
     const buyers = await bulkUsers(t.app, 10);
     for (const buyer of buyers) {
-      const hold = (await reserve(t.app, buyer, { eventId: event.id, quantity: 1, paymentToken: 'tok_visa' })).json();
-      const results = await Promise.all([cancel(t.app, buyer, hold.id), cancel(t.app, buyer, hold.id), cancel(t.app, buyer, hold.id)]);
+      const hold = (
+        await reserve(t.app, buyer, { eventId: event.id, quantity: 1, paymentToken: 'tok_visa' })
+      ).json();
+      const results = await Promise.all([
+        cancel(t.app, buyer, hold.id),
+        cancel(t.app, buyer, hold.id),
+        cancel(t.app, buyer, hold.id),
+      ]);
       expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409, 409]);
     }
     const report = await expectInventoryConsistent(t.app, admin, event.id);
@@ -160,9 +207,14 @@ describe('zero overselling under concurrency', () => {
   it('two processes sweeping at once expire every hold exactly once', async () => {
     const second = await createTestApp({ databaseUrl: t.url });
     try {
-      const event = await createEvent(t.app, admin, { holdTtlSeconds: 1, ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 300 }] });
+      const event = await createEvent(t.app, admin, {
+        holdTtlSeconds: 1,
+        ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 300 }],
+      });
       const buyers = await bulkUsers(t.app, 300);
-      const holds = await Promise.all(buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })));
+      const holds = await Promise.all(
+        buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })),
+      );
       expect(holds.every((h) => h.statusCode === 201)).toBe(true);
       const deadline = Math.max(...holds.map((h) => Date.parse(h.json().expiresAt)));
       await expect.poll(() => Date.now() > deadline, { timeout: 5000, interval: 50 }).toBe(true);
@@ -180,15 +232,24 @@ describe('zero overselling under concurrency', () => {
   });
 
   it('several processes on one database reserving the same seats never oversell', async () => {
-    const others = await Promise.all([createTestApp({ databaseUrl: t.url }), createTestApp({ databaseUrl: t.url })]);
+    const others = await Promise.all([
+      createTestApp({ databaseUrl: t.url }),
+      createTestApp({ databaseUrl: t.url }),
+    ]);
     try {
-      const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 120 }] });
+      const event = await createEvent(t.app, admin, {
+        ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 120 }],
+      });
       const buyers = await bulkUsers(t.app, 450);
       const apps = [t.app, ...others.map((o) => o.app)];
       const results = await Promise.all(
-        buyers.map((b, i) => reserve(apps[i % 3] as typeof t.app, b, { eventId: event.id, quantity: 1 + (i % 2) })),
+        buyers.map((b, i) =>
+          reserve(apps[i % 3] as typeof t.app, b, { eventId: event.id, quantity: 1 + (i % 2) }),
+        ),
       );
-      const granted = results.filter((r) => r.statusCode === 201).reduce((sum, r) => sum + r.json().quantity, 0);
+      const granted = results
+        .filter((r) => r.statusCode === 201)
+        .reduce((sum, r) => sum + r.json().quantity, 0);
       expect(granted).toBe(120);
       for (const r of results.filter((x) => x.statusCode !== 201)) {
         expect(r.statusCode).toBe(409);
@@ -203,7 +264,9 @@ describe('zero overselling under concurrency', () => {
   it('a sold-out ticket type reopens for other processes as soon as a seat is cancelled', async () => {
     const other = await createTestApp({ databaseUrl: t.url, background: true });
     try {
-      const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 1 }] });
+      const event = await createEvent(t.app, admin, {
+        ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 1 }],
+      });
       const [first, second] = await bulkUsers(t.app, 2);
       const hold = (await reserve(t.app, first as Session, { eventId: event.id, quantity: 1 })).json();
       const soldOut = await reserve(other.app, second as Session, { eventId: event.id, quantity: 1 });
@@ -211,22 +274,33 @@ describe('zero overselling under concurrency', () => {
       expect(other.app.ctx.soldOut.isSoldOut(event.ticketTypes[0].id)).toBe(true);
       await cancel(t.app, first as Session, hold.id);
       // The NOTIFY reaches the other process's listener: its mark is cleared without waiting out the TTL.
-      await expect.poll(() => other.app.ctx.soldOut.isSoldOut(event.ticketTypes[0].id), { timeout: 900, interval: 10 }).toBe(false);
-      expect((await reserve(other.app, second as Session, { eventId: event.id, quantity: 1 })).statusCode).toBe(201);
+      await expect
+        .poll(() => other.app.ctx.soldOut.isSoldOut(event.ticketTypes[0].id), { timeout: 900, interval: 10 })
+        .toBe(false);
+      expect(
+        (await reserve(other.app, second as Session, { eventId: event.id, quantity: 1 })).statusCode,
+      ).toBe(201);
     } finally {
       await other.close();
     }
   });
 
   it('the background sweeper expires lapsed holds within a few seconds', async () => {
-    const swept = await createTestApp({ databaseUrl: t.url, background: true, env: { EXPIRY_SWEEP_MS: '200' } });
+    const swept = await createTestApp({
+      databaseUrl: t.url,
+      background: true,
+      env: { EXPIRY_SWEEP_MS: '200' },
+    });
     try {
       const event = await createEvent(t.app, admin, { holdTtlSeconds: 1 });
       const buyer = await registerUser(t.app);
       const hold = (await reserve(t.app, buyer, { eventId: event.id, quantity: 3 })).json();
       await expect
         .poll(
-          async () => (await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(buyer) })).json().status,
+          async () =>
+            (
+              await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(buyer) })
+            ).json().status,
           { timeout: 5000, interval: 100 },
         )
         .toBe('expired');

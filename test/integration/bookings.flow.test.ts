@@ -23,16 +23,26 @@ describe('booking lifecycle through the API', () => {
   afterAll(() => t.close());
 
   const available = async (eventId: string) =>
-    (await t.app.inject({ method: 'GET', url: `/api/v1/admin/events/${eventId}`, headers: auth(admin) })).json().ticketTypes[0]
-      .available as number;
+    (
+      await t.app.inject({ method: 'GET', url: `/api/v1/admin/events/${eventId}`, headers: auth(admin) })
+    ).json().ticketTypes[0].available as number;
 
   it('holds seats, confirms with tok_visa and issues one unguessable ticket per seat', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 2500, capacity: 10 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 2500, capacity: 10 }],
+    });
     const buyer = await registerUser(t.app);
     const res = await reserve(t.app, buyer, { eventId: event.id, quantity: 3 });
     expect(res.statusCode).toBe(201);
     const hold = res.json();
-    expect(hold).toMatchObject({ status: 'held', quantity: 3, amountCents: 7500, currency: 'USD', tickets: [], eventId: event.id });
+    expect(hold).toMatchObject({
+      status: 'held',
+      quantity: 3,
+      amountCents: 7500,
+      currency: 'USD',
+      tickets: [],
+      eventId: event.id,
+    });
     expect(hold.event).toMatchObject({ id: event.id, name: event.name, venue: { city: 'Lisbon' } });
     const ttl = Date.parse(hold.expiresAt) - Date.parse(hold.createdAt);
     expect(ttl).toBe(300_000);
@@ -61,7 +71,11 @@ describe('booking lifecycle through the API', () => {
     const declined = await confirm(t.app, buyer, hold.id, 'tok_chargeDeclined');
     expect(declined.statusCode).toBe(402);
     expect(declined.json().error.code).toBe('PAYMENT_DECLINED');
-    const after = await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(buyer) });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/bookings/${hold.id}`,
+      headers: auth(buyer),
+    });
     expect(after.json()).toMatchObject({ status: 'held', expiresAt: hold.expiresAt });
     expect(await available(event.id)).toBe(98);
     expect((await confirm(t.app, buyer, hold.id)).statusCode).toBe(200);
@@ -84,21 +98,33 @@ describe('booking lifecycle through the API', () => {
     expect(ok.json()).toMatchObject({ status: 'confirmed', quantity: 2 });
     expect(ok.json().tickets).toHaveLength(2);
 
-    const declined = await reserve(t.app, buyer, { eventId: event.id, quantity: 3, paymentToken: 'tok_chargeDeclined' });
+    const declined = await reserve(t.app, buyer, {
+      eventId: event.id,
+      quantity: 3,
+      paymentToken: 'tok_chargeDeclined',
+    });
     expect(declined.statusCode).toBe(402);
     expect(await available(event.id)).toBe(98);
-    const mine = (await t.app.inject({ method: 'GET', url: '/api/v1/bookings', headers: auth(buyer) })).json();
+    const mine = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/bookings', headers: auth(buyer) })
+    ).json();
     expect(mine.data).toHaveLength(1);
     const report = await expectInventoryConsistent(t.app, admin, event.id);
     expect(report.perUserCounters.live).toBe(2);
   });
 
   it('cancel frees the seats at once and refunds a paid booking; cancelling again is 409', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 2 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 2 }],
+    });
     const buyer = await registerUser(t.app);
     const other = await registerUser(t.app);
-    const booking = (await reserve(t.app, buyer, { eventId: event.id, quantity: 2, paymentToken: 'tok_visa' })).json();
-    expect((await reserve(t.app, other, { eventId: event.id, quantity: 1 })).json().error.code).toBe('SOLD_OUT');
+    const booking = (
+      await reserve(t.app, buyer, { eventId: event.id, quantity: 2, paymentToken: 'tok_visa' })
+    ).json();
+    expect((await reserve(t.app, other, { eventId: event.id, quantity: 1 })).json().error.code).toBe(
+      'SOLD_OUT',
+    );
 
     const cancelled = await cancel(t.app, buyer, booking.id);
     expect(cancelled.statusCode).toBe(200);
@@ -107,7 +133,12 @@ describe('booking lifecycle through the API', () => {
     // Freed seats are on sale again immediately, despite the sold-out mark.
     expect((await reserve(t.app, other, { eventId: event.id, quantity: 2 })).statusCode).toBe(201);
 
-    const payments = await t.db.db.selectFrom('payments').select(['kind', 'amountCents']).where('bookingId', '=', booking.id).orderBy('kind').execute();
+    const payments = await t.db.db
+      .selectFrom('payments')
+      .select(['kind', 'amountCents'])
+      .where('bookingId', '=', booking.id)
+      .orderBy('kind')
+      .execute();
     expect(payments).toEqual([
       { kind: 'charge', amountCents: 2000 },
       { kind: 'refund', amountCents: 2000 },
@@ -122,11 +153,17 @@ describe('booking lifecycle through the API', () => {
     const event = await createEvent(t.app, admin, { holdTtlSeconds: 1 });
     const buyer = await registerUser(t.app);
     const hold = (await reserve(t.app, buyer, { eventId: event.id, quantity: 5 })).json();
-    await expect.poll(() => Date.now() > Date.parse(hold.expiresAt), { timeout: 5000, interval: 50 }).toBe(true);
+    await expect
+      .poll(() => Date.now() > Date.parse(hold.expiresAt), { timeout: 5000, interval: 50 })
+      .toBe(true);
     const late = await confirm(t.app, buyer, hold.id);
     expect(late.statusCode).toBe(410);
     expect(late.json().error.code).toBe('HOLD_EXPIRED');
-    const after = await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(buyer) });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/bookings/${hold.id}`,
+      headers: auth(buyer),
+    });
     expect(after.json().status).toBe('expired');
     expect(await available(event.id)).toBe(100);
     expect((await cancel(t.app, buyer, hold.id)).statusCode).toBe(409);
@@ -136,9 +173,15 @@ describe('booking lifecycle through the API', () => {
   it('refuses draft, cancelled and started events with 409 EVENT_NOT_BOOKABLE, unknown ones with 404', async () => {
     const buyer = await registerUser(t.app);
     const draft = await createEvent(t.app, admin, { status: 'draft' });
-    const started = await createEvent(t.app, admin, { startsAt: new Date(Date.now() - 60_000).toISOString() });
+    const started = await createEvent(t.app, admin, {
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+    });
     const cancelled = await createEvent(t.app, admin);
-    await t.app.inject({ method: 'POST', url: `/api/v1/admin/events/${cancelled.id}/cancel`, headers: auth(admin) });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/events/${cancelled.id}/cancel`,
+      headers: auth(admin),
+    });
     for (const event of [draft, started, cancelled]) {
       const res = await reserve(t.app, buyer, { eventId: event.id, quantity: 1 });
       expect(res.statusCode).toBe(409);
@@ -161,40 +204,80 @@ describe('booking lifecycle through the API', () => {
     const buyer = await registerUser(t.app);
     const missing = await reserve(t.app, buyer, { eventId: event.id, quantity: 1 });
     expect(missing.statusCode).toBe(400);
-    const wrongType = await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: randomUUID(), quantity: 1 });
+    const wrongType = await reserve(t.app, buyer, {
+      eventId: event.id,
+      ticketTypeId: randomUUID(),
+      quantity: 1,
+    });
     expect(wrongType.statusCode).toBe(404);
     const b = event.ticketTypes[1].id;
-    expect((await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: b, quantity: 2 })).statusCode).toBe(201);
+    expect(
+      (await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: b, quantity: 2 })).statusCode,
+    ).toBe(201);
     const tooMany = await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: b, quantity: 2 });
     expect(tooMany.statusCode).toBe(409);
-    expect(tooMany.json().error).toMatchObject({ code: 'INSUFFICIENT_AVAILABILITY', details: { available: 1 } });
+    expect(tooMany.json().error).toMatchObject({
+      code: 'INSUFFICIENT_AVAILABILITY',
+      details: { available: 1 },
+    });
   });
 
   it('admin cancel of an event cancels every held and confirmed booking and refunds the paid ones', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 1500, capacity: 20 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 1500, capacity: 20 }],
+    });
     const buyers = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
     const held = (await reserve(t.app, buyers[0] as Session, { eventId: event.id, quantity: 2 })).json();
-    const paid = (await reserve(t.app, buyers[1] as Session, { eventId: event.id, quantity: 3, paymentToken: 'tok_visa' })).json();
+    const paid = (
+      await reserve(t.app, buyers[1] as Session, { eventId: event.id, quantity: 3, paymentToken: 'tok_visa' })
+    ).json();
     const done = (await reserve(t.app, buyers[2] as Session, { eventId: event.id, quantity: 1 })).json();
     await cancel(t.app, buyers[2] as Session, done.id);
 
-    const res = await t.app.inject({ method: 'POST', url: `/api/v1/admin/events/${event.id}/cancel`, headers: auth(admin) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/events/${event.id}/cancel`,
+      headers: auth(admin),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', available: 20 });
     for (const [buyer, booking] of [
       [buyers[0], held],
       [buyers[1], paid],
     ] as const) {
-      const after = (await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${booking.id}`, headers: auth(buyer as Session) })).json();
+      const after = (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/bookings/${booking.id}`,
+          headers: auth(buyer as Session),
+        })
+      ).json();
       expect(after.status).toBe('cancelled');
     }
-    const refunds = await t.db.db.selectFrom('payments').select(['bookingId', 'amountCents']).where('kind', '=', 'refund').where('bookingId', '=', paid.id).execute();
+    const refunds = await t.db.db
+      .selectFrom('payments')
+      .select(['bookingId', 'amountCents'])
+      .where('kind', '=', 'refund')
+      .where('bookingId', '=', paid.id)
+      .execute();
     expect(refunds).toEqual([{ bookingId: paid.id, amountCents: 4500 }]);
-    const tickets = await t.db.db.selectFrom('tickets').select('status').where('bookingId', '=', paid.id).execute();
+    const tickets = await t.db.db
+      .selectFrom('tickets')
+      .select('status')
+      .where('bookingId', '=', paid.id)
+      .execute();
     expect(tickets.map((x) => x.status)).toEqual(['void', 'void', 'void']);
     await expectInventoryConsistent(t.app, admin, event.id);
     // Cancelling twice changes nothing.
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/admin/events/${event.id}/cancel`, headers: auth(admin) })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/admin/events/${event.id}/cancel`,
+          headers: auth(admin),
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('another user’s booking is 404 everywhere, like an unknown one', async () => {
@@ -211,17 +294,23 @@ describe('booking lifecycle through the API', () => {
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('BOOKING_NOT_FOUND');
     }
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(owner) })).json().status).toBe('held');
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(owner) })).json()
+        .status,
+    ).toBe('held');
   });
 
   it('lists upcoming soonest first and past most recent first, with cursor pages and tickets', async () => {
     const buyer = await registerUser(t.app);
     const days = [3, 1, 2];
-    const events = [];
+    const events: { id: string }[] = [];
     for (const d of days) {
-      events.push(await createEvent(t.app, admin, { startsAt: new Date(Date.now() + d * 86_400_000).toISOString() }));
+      events.push(
+        await createEvent(t.app, admin, { startsAt: new Date(Date.now() + d * 86_400_000).toISOString() }),
+      );
     }
-    for (const e of events) await reserve(t.app, buyer, { eventId: e.id, quantity: 1, paymentToken: 'tok_visa' });
+    for (const e of events)
+      await reserve(t.app, buyer, { eventId: e.id, quantity: 1, paymentToken: 'tok_visa' });
     // Move one event into the past (organisers can reschedule), making its booking "past".
     const old = await createEvent(t.app, admin);
     await reserve(t.app, buyer, { eventId: old.id, quantity: 1 });
@@ -232,22 +321,44 @@ describe('booking lifecycle through the API', () => {
       payload: { startsAt: new Date(Date.now() - 86_400_000).toISOString() },
     });
 
-    const page1 = (await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=upcoming&limit=2', headers: auth(buyer) })).json();
-    const page2 = (
-      await t.app.inject({ method: 'GET', url: `/api/v1/bookings?scope=upcoming&limit=2&cursor=${page1.nextCursor}`, headers: auth(buyer) })
+    const page1 = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/bookings?scope=upcoming&limit=2',
+        headers: auth(buyer),
+      })
     ).json();
-    const upcomingDays = [...page1.data, ...page2.data].map((b: { eventId: string }) => events.findIndex((e) => e.id === b.eventId));
+    const page2 = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/bookings?scope=upcoming&limit=2&cursor=${page1.nextCursor}`,
+        headers: auth(buyer),
+      })
+    ).json();
+    const upcomingDays = [...page1.data, ...page2.data].map((b: { eventId: string }) =>
+      events.findIndex((e) => e.id === b.eventId),
+    );
     expect(upcomingDays).toEqual([1, 2, 0]);
     expect(page2.nextCursor).toBeNull();
     expect(page1.data[0].tickets).toHaveLength(1);
 
-    const past = (await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=past', headers: auth(buyer) })).json();
+    const past = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=past', headers: auth(buyer) })
+    ).json();
     expect(past.data.map((b: { eventId: string }) => b.eventId)).toEqual([old.id]);
-    const held = (await t.app.inject({ method: 'GET', url: '/api/v1/bookings?status=held', headers: auth(buyer) })).json();
+    const held = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/bookings?status=held', headers: auth(buyer) })
+    ).json();
     expect(held.data).toHaveLength(1);
-    const all = (await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=all', headers: auth(buyer) })).json();
+    const all = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=all', headers: auth(buyer) })
+    ).json();
     expect(all.data).toHaveLength(4);
-    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=soon', headers: auth(buyer) });
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/bookings?scope=soon',
+      headers: auth(buyer),
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

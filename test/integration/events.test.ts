@@ -48,8 +48,18 @@ describe('event catalog', () => {
   });
 
   it('forbids users from admin routes and asks anonymous callers to log in', async () => {
-    const payload = { name: 'X', venue: { name: 'V', city: 'C' }, startsAt: inDays(3), ticketTypes: [{ name: 'A', priceCents: 1, capacity: 1 }] };
-    const asUser = await t.app.inject({ method: 'POST', url: '/api/v1/admin/events', headers: auth(user), payload });
+    const payload = {
+      name: 'X',
+      venue: { name: 'V', city: 'C' },
+      startsAt: inDays(3),
+      ticketTypes: [{ name: 'A', priceCents: 1, capacity: 1 }],
+    };
+    const asUser = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/events',
+      headers: auth(user),
+      payload,
+    });
     expect(asUser.statusCode).toBe(403);
     expect(asUser.json().error.code).toBe('FORBIDDEN');
     const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/admin/events', payload });
@@ -58,8 +68,18 @@ describe('event catalog', () => {
 
   it('filters by text, city, category and date range, case-insensitively', async () => {
     const tag = randomUUID().slice(0, 8);
-    await createEvent(t.app, admin, { name: `Rock ${tag}`, category: 'Music', venue: { name: 'Arena', city: 'Porto' }, startsAt: inDays(5) });
-    await createEvent(t.app, admin, { name: `Chess ${tag}`, category: 'games', venue: { name: 'Club', city: 'Porto' }, startsAt: inDays(6) });
+    await createEvent(t.app, admin, {
+      name: `Rock ${tag}`,
+      category: 'Music',
+      venue: { name: 'Arena', city: 'Porto' },
+      startsAt: inDays(5),
+    });
+    await createEvent(t.app, admin, {
+      name: `Chess ${tag}`,
+      category: 'games',
+      venue: { name: 'Club', city: 'Porto' },
+      startsAt: inDays(6),
+    });
     await createEvent(t.app, admin, {
       name: `Jazz ${tag}`,
       description: 'smooth',
@@ -68,7 +88,9 @@ describe('event catalog', () => {
       startsAt: inDays(40),
     });
     const names = async (query: string) =>
-      (await t.app.inject({ method: 'GET', url: `/api/v1/events?${query}` })).json().data.map((e: { name: string }) => e.name);
+      (await t.app.inject({ method: 'GET', url: `/api/v1/events?${query}` }))
+        .json()
+        .data.map((e: { name: string }) => e.name);
     expect(await names(`q=${tag.toUpperCase()}`)).toEqual([`Rock ${tag}`, `Chess ${tag}`, `Jazz ${tag}`]);
     expect(await names(`q=${tag}&city=porto`)).toEqual([`Rock ${tag}`, `Chess ${tag}`]);
     expect(await names(`q=${tag}&category=MUSIC`)).toEqual([`Rock ${tag}`, `Jazz ${tag}`]);
@@ -87,14 +109,22 @@ describe('event catalog', () => {
     const list = (await t.app.inject({ method: 'GET', url: `/api/v1/events?q=${tag}` })).json();
     expect(list.data).toEqual([]);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}` })).statusCode).toBe(404);
-    const asAdmin = await t.app.inject({ method: 'GET', url: `/api/v1/admin/events/${draft.id}`, headers: auth(admin) });
+    const asAdmin = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/events/${draft.id}`,
+      headers: auth(admin),
+    });
     expect(asAdmin.json().status).toBe('draft');
   });
 
   it('pages with a keyset cursor that never skips or repeats, even while events are inserted', async () => {
     const tag = randomUUID().slice(0, 8);
     const sameStart = inDays(9);
-    for (let i = 0; i < 7; i++) await createEvent(t.app, admin, { name: `Page ${tag} ${i}`, startsAt: i < 4 ? sameStart : inDays(10 + i) });
+    for (let i = 0; i < 7; i++)
+      await createEvent(t.app, admin, {
+        name: `Page ${tag} ${i}`,
+        startsAt: i < 4 ? sameStart : inDays(10 + i),
+      });
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -118,7 +148,10 @@ describe('event catalog', () => {
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
     const limit = await t.app.inject({ method: 'GET', url: '/api/v1/events?limit=101' });
     expect(limit.statusCode).toBe(400);
-    const range = await t.app.inject({ method: 'GET', url: `/api/v1/events?from=${inDays(5)}&to=${inDays(1)}` });
+    const range = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/events?from=${inDays(5)}&to=${inDays(1)}`,
+    });
     expect(range.statusCode).toBe(400);
   });
 
@@ -133,16 +166,26 @@ describe('event catalog', () => {
       });
     const first = await patch({ name: 'Renamed', venue: { city: 'Madrid' } }, 1);
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ name: 'Renamed', version: 2, venue: { city: 'Madrid', name: 'Hall' } });
+    expect(first.json()).toMatchObject({
+      name: 'Renamed',
+      version: 2,
+      venue: { city: 'Madrid', name: 'Hall' },
+    });
     const stale = await patch({ name: 'Lost update' }, 1);
     expect(stale.statusCode).toBe(412);
     expect(stale.json().error.code).toBe('VERSION_CONFLICT');
-    const detail = await t.app.inject({ method: 'GET', url: `/api/v1/admin/events/${event.id}`, headers: auth(admin) });
+    const detail = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/events/${event.id}`,
+      headers: auth(admin),
+    });
     expect(detail.json().name).toBe('Renamed');
   });
 
   it('edits ticket types by id, adds new ones, and refuses capacity below held + sold', async () => {
-    const event = await createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 10 }] });
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 10 }],
+    });
     const ga = event.ticketTypes[0].id;
     const buyer = await registerUser(t.app);
     const hold = await t.app.inject({
@@ -154,12 +197,22 @@ describe('event catalog', () => {
     expect(hold.statusCode).toBe(201);
 
     const patch = (payload: object) =>
-      t.app.inject({ method: 'PATCH', url: `/api/v1/admin/events/${event.id}`, headers: auth(admin), payload });
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/admin/events/${event.id}`,
+        headers: auth(admin),
+        payload,
+      });
     const below = await patch({ ticketTypes: [{ id: ga, capacity: 3 }] });
     expect(below.statusCode).toBe(409);
     expect(below.json().error.code).toBe('CAPACITY_BELOW_SOLD');
 
-    const ok = await patch({ ticketTypes: [{ id: ga, capacity: 6, priceCents: 1200 }, { name: 'VIP', priceCents: 5000, capacity: 2 }] });
+    const ok = await patch({
+      ticketTypes: [
+        { id: ga, capacity: 6, priceCents: 1200 },
+        { name: 'VIP', priceCents: 5000, capacity: 2 },
+      ],
+    });
     expect(ok.statusCode).toBe(200);
     const types = ok.json().ticketTypes;
     expect(types[0]).toMatchObject({ id: ga, capacity: 6, available: 2, priceCents: 1200 });
@@ -176,7 +229,12 @@ describe('event catalog', () => {
       expect(res.statusCode, id).toBe(404);
       expect(res.json().error.code).toBe('EVENT_NOT_FOUND');
     }
-    const patch = await t.app.inject({ method: 'PATCH', url: '/api/v1/admin/events/nope', headers: auth(admin), payload: { name: 'x' } });
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/admin/events/nope',
+      headers: auth(admin),
+      payload: { name: 'x' },
+    });
     expect(patch.statusCode).toBe(404);
   });
 
@@ -185,11 +243,24 @@ describe('event catalog', () => {
     const first = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` });
     expect(first.headers.etag).toBeDefined();
     expect(first.headers['cache-control']).toBe('public, max-age=1');
-    const again = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: { 'if-none-match': first.headers.etag as string } });
+    const again = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: { 'if-none-match': first.headers.etag as string },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
-    await t.app.inject({ method: 'PATCH', url: `/api/v1/admin/events/${event.id}`, headers: auth(admin), payload: { name: 'Fresh name' } });
-    const after = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: { 'if-none-match': first.headers.etag as string } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/events/${event.id}`,
+      headers: auth(admin),
+      payload: { name: 'Fresh name' },
+    });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: { 'if-none-match': first.headers.etag as string },
+    });
     expect(after.statusCode).toBe(200);
     expect(after.json().name).toBe('Fresh name');
   });

@@ -60,11 +60,28 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
       method: 'POST',
       url: '/api/v1/admin/events',
       headers: auth(admin),
-      payload: { name: '', venue: { city: 'X' }, startsAt: 'tomorrow', ticketTypes: [{ name: 'A', priceCents: -1, capacity: 'many' }], extra: 1 },
+      payload: {
+        name: '',
+        venue: { city: 'X' },
+        startsAt: 'tomorrow',
+        ticketTypes: [{ name: 'A', priceCents: -1, capacity: 'many' }],
+        extra: 1,
+      },
     });
     expectError(res, 400, 'VALIDATION_FAILED');
-    const fields = (res.json() as { error: { details: { fields: { field: string }[] } } }).error.details.fields.map((f) => f.field);
-    expect(fields).toEqual(expect.arrayContaining(['name', 'venue.name', 'startsAt', 'ticketTypes.0.priceCents', 'ticketTypes.0.capacity', 'extra']));
+    const fields = (
+      res.json() as { error: { details: { fields: { field: string }[] } } }
+    ).error.details.fields.map((f) => f.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'name',
+        'venue.name',
+        'startsAt',
+        'ticketTypes.0.priceCents',
+        'ticketTypes.0.capacity',
+        'extra',
+      ]),
+    );
   });
 
   it('a body that is not an object, or missing, is 400 not 500', async () => {
@@ -99,7 +116,11 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
   });
 
   it('every response carries a request id, echoing a sane incoming one', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(res.headers['x-request-id']).toBe('abc-123');
     const generated = await t.app.inject({ method: 'GET', url: '/health/live' });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

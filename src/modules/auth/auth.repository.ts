@@ -14,10 +14,20 @@ export class AuthRepository {
   }
 
   /** Inserts the user; returns undefined when the email is taken (unique key arbitrates races). */
-  createUser(input: { email: string; name: string; passwordHash: string; role?: Role }): Promise<UserRow | undefined> {
+  createUser(input: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    role?: Role;
+  }): Promise<UserRow | undefined> {
     return this.db
       .insertInto('users')
-      .values({ email: input.email, name: input.name, passwordHash: input.passwordHash, role: input.role ?? 'user' })
+      .values({
+        email: input.email,
+        name: input.name,
+        passwordHash: input.passwordHash,
+        role: input.role ?? 'user',
+      })
       .onConflict((oc) => oc.column('email').doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -29,7 +39,9 @@ export class AuthRepository {
       .insertInto('users')
       .values({ ...input, role: 'admin' })
       .onConflict((oc) =>
-        oc.column('email').doUpdateSet({ role: 'admin', passwordHash: input.passwordHash, updatedAt: new Date() }),
+        oc
+          .column('email')
+          .doUpdateSet({ role: 'admin', passwordHash: input.passwordHash, updatedAt: new Date() }),
       )
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -6,8 +6,15 @@ import type { AppContext } from '../../app.js';
 import { caller } from '../../platform/http/auth-guard.js';
 import { DomainError } from '../../platform/http/errors.js';
 import { BearerSecurity, errors } from '../../platform/http/schemas.js';
+import {
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  SessionSchema,
+  TokenPairSchema,
+  UserSchema,
+} from './auth.schemas.js';
 import { normalizeEmail } from './auth.service.js';
-import { LoginBody, RefreshBody, RegisterBody, SessionSchema, TokenPairSchema, UserSchema } from './auth.schemas.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { auth, guards, config } = ctx;
@@ -31,7 +38,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       for (const check of checks) {
         const result = await check(request);
         if (!result.isAllowed && result.isExceeded) {
-          throw new DomainError('RATE_LIMITED', 'Too many attempts; wait a minute and try again', undefined, result.ttlInSeconds);
+          throw new DomainError(
+            'RATE_LIMITED',
+            'Too many attempts; wait a minute and try again',
+            undefined,
+            result.ttlInSeconds,
+          );
         }
       }
     });
@@ -70,7 +82,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
     {
       schema: {
         tags: ['accounts'],
-        summary: 'Exchange a refresh token for a new pair (rotation; a used token is 401 and revokes its family)',
+        summary:
+          'Exchange a refresh token for a new pair (rotation; a used token is 401 and revokes its family)',
         body: RefreshBody,
         response: { 200: TokenPairSchema, ...errors(400, 401) },
       },

@@ -21,7 +21,12 @@ export interface Session {
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-export const toUser = (row: UserRow): User => ({ id: row.id, email: row.email, name: row.name, role: row.role });
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+});
 
 export class AuthService {
   constructor(
@@ -31,7 +36,11 @@ export class AuthService {
 
   async register(input: { email: string; password: string; name: string }): Promise<Session> {
     const passwordHash = await hashPassword(input.password);
-    const row = await this.repo.createUser({ email: normalizeEmail(input.email), name: input.name.trim(), passwordHash });
+    const row = await this.repo.createUser({
+      email: normalizeEmail(input.email),
+      name: input.name.trim(),
+      passwordHash,
+    });
     if (!row) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
     return this.startSession(row);
   }

@@ -34,7 +34,8 @@ export class TokenSigner {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin')) throw new Error('bad claims');
+      if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin'))
+        throw new Error('bad claims');
       return { userId: payload.sub, role };
     } catch (error) {
       const expired = error instanceof joseErrors.JWTExpired;

@@ -40,7 +40,8 @@ export function allocate(
     if (current + request.quantity > limit) {
       return { ok: false, code: 'TICKET_LIMIT_EXCEEDED', limit, alreadyHeld: current };
     }
-    if (request.quantity > remaining) return { ok: false, code: 'INSUFFICIENT_AVAILABILITY', available: remaining };
+    if (request.quantity > remaining)
+      return { ok: false, code: 'INSUFFICIENT_AVAILABILITY', available: remaining };
     remaining -= request.quantity;
     counts.set(request.userId, current + request.quantity);
     perUser.set(request.userId, (perUser.get(request.userId) ?? 0) + request.quantity);

@@ -23,7 +23,12 @@ export interface BatchLanesOptions<T, R> {
 }
 
 export const overloaded = () =>
-  new DomainError('SERVICE_UNAVAILABLE', 'Too many requests for this ticket type right now, retry shortly', undefined, 1);
+  new DomainError(
+    'SERVICE_UNAVAILABLE',
+    'Too many requests for this ticket type right now, retry shortly',
+    undefined,
+    1,
+  );
 
 export class BatchLanes<T, R> {
   private readonly lanes = new Map<string, Lane<T, R>>();
@@ -50,7 +55,12 @@ export class BatchLanes<T, R> {
   }
 
   stats() {
-    return { waiting: this.waiting, lanes: this.lanes.size, batches: this.batches, batchedItems: this.batchedItems };
+    return {
+      waiting: this.waiting,
+      lanes: this.lanes.size,
+      batches: this.batches,
+      batchedItems: this.batchedItems,
+    };
   }
 
   private async drain(key: string, lane: Lane<T, R>): Promise<void> {
@@ -75,7 +85,7 @@ export class BatchLanes<T, R> {
         key,
         batch.map((p) => p.item),
       );
-      batch.forEach((p, i) => p.resolve(results[i] as R));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
       return;
     } catch (error) {
       this.options.onBatchFailure?.(error, batch.length);

@@ -179,7 +179,12 @@ export class BookingsRepository {
   async cancel(trx: Trx, id: string, userId: string, reason: string): Promise<BookingRow | undefined> {
     return trx
       .updateTable('bookings')
-      .set((eb) => ({ status: 'cancelled', cancelledAt: sql`now()`, refundedCents: eb.ref('paidCents'), cancelReason: reason }))
+      .set((eb) => ({
+        status: 'cancelled',
+        cancelledAt: sql`now()`,
+        refundedCents: eb.ref('paidCents'),
+        cancelReason: reason,
+      }))
       .where('id', '=', id)
       .where('userId', '=', userId)
       .where('status', 'in', ['held', 'confirmed'])
@@ -205,7 +210,12 @@ export class BookingsRepository {
 
   /** A one-step booking whose payment was declined disappears, as if never reserved. */
   deleteHold(trx: Trx, id: string): Promise<BookingRow | undefined> {
-    return trx.deleteFrom('bookings').where('id', '=', id).where('status', '=', 'held').returningAll().executeTakeFirst();
+    return trx
+      .deleteFrom('bookings')
+      .where('id', '=', id)
+      .where('status', '=', 'held')
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /**
@@ -253,7 +263,14 @@ export class BookingsRepository {
 
   async recordPayments(
     trx: Trx,
-    rows: { bookingId: string; kind: 'charge' | 'refund'; provider: string; providerRef: string; amountCents: number; currency: string }[],
+    rows: {
+      bookingId: string;
+      kind: 'charge' | 'refund';
+      provider: string;
+      providerRef: string;
+      amountCents: number;
+      currency: string;
+    }[],
   ): Promise<void> {
     if (rows.length > 0) await trx.insertInto('payments').values(rows).execute();
   }
@@ -299,7 +316,11 @@ export class BookingsRepository {
     if (input.status) query = query.where('b.status', '=', input.status);
     if (input.after) {
       const after = sql`(${new Date(input.after.startsAt)}::timestamptz, ${input.after.id}::uuid)`;
-      query = query.where(ascending ? sql<boolean>`(e.starts_at, b.id) > ${after}` : sql<boolean>`(e.starts_at, b.id) < ${after}`);
+      query = query.where(
+        ascending
+          ? sql<boolean>`(e.starts_at, b.id) > ${after}`
+          : sql<boolean>`(e.starts_at, b.id) < ${after}`,
+      );
     }
     const direction = ascending ? 'asc' : 'desc';
     return query.orderBy('e.startsAt', direction).orderBy('b.id', direction).limit(input.limit).execute();
@@ -307,16 +328,19 @@ export class BookingsRepository {
 
   /** Per ticket type: capacity, available, and held / confirmed counted from the bookings. */
   async inventory(eventId: string) {
-    return this.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-      const result = await sql<{
-        id: string;
-        name: string;
-        capacity: number;
-        available: number;
-        held: number;
-        confirmed: number;
-        validTickets: number;
-      }>`
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const result = await sql<{
+          id: string;
+          name: string;
+          capacity: number;
+          available: number;
+          held: number;
+          confirmed: number;
+          validTickets: number;
+        }>`
         SELECT tt.id, tt.name, tt.capacity, tt.available,
                COALESCE((SELECT sum(quantity) FROM bookings b WHERE b.ticket_type_id = tt.id AND b.status = 'held'), 0)::int AS held,
                COALESCE((SELECT sum(quantity) FROM bookings b WHERE b.ticket_type_id = tt.id AND b.status = 'confirmed'), 0)::int AS confirmed,
@@ -324,11 +348,11 @@ export class BookingsRepository {
           FROM ticket_types tt
          WHERE tt.event_id = ${eventId}
          ORDER BY tt.position, tt.created_at`.execute(trx);
-      const counters = await sql<{ counted: number; live: number }>`
+        const counters = await sql<{ counted: number; live: number }>`
         SELECT COALESCE((SELECT sum(quantity) FROM user_event_tickets WHERE event_id = ${eventId}), 0)::int AS counted,
                COALESCE((SELECT sum(quantity) FROM bookings WHERE event_id = ${eventId}
                           AND status IN ('held', 'confirmed')), 0)::int AS live`.execute(trx);
-      return { ticketTypes: result.rows, perUserCounters: counters.rows[0] ?? { counted: 0, live: 0 } };
-    });
+        return { ticketTypes: result.rows, perUserCounters: counters.rows[0] ?? { counted: 0, live: 0 } };
+      });
   }
 }

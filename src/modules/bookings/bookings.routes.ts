@@ -32,7 +32,10 @@ async function idempotent<T>(
     return;
   }
   const scope = { userId: caller(request).userId, key };
-  const claim = await store.claim(scope, requestHash(request.method, request.url.split('?')[0] ?? '', request.body));
+  const claim = await store.claim(
+    scope,
+    requestHash(request.method, request.url.split('?')[0] ?? '', request.body),
+  );
   if (claim.kind === 'replay') {
     reply.header('Idempotent-Replayed', 'true').status(claim.status).send(claim.body);
     return;
@@ -66,7 +69,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     (request, reply) =>
-      idempotent(idempotency, request, reply, 201, (scope) => bookings.reserve(caller(request).userId, request.body, scope)),
+      idempotent(idempotency, request, reply, 201, (scope) =>
+        bookings.reserve(caller(request).userId, request.body, scope),
+      ),
   );
 
   app.post(
@@ -101,7 +106,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     (request, reply) =>
-      idempotent(idempotency, request, reply, 200, (scope) => bookings.cancel(caller(request).userId, request.params.id, scope)),
+      idempotent(idempotency, request, reply, 200, (scope) =>
+        bookings.cancel(caller(request).userId, request.params.id, scope),
+      ),
   );
 
   app.get(
@@ -131,5 +138,4 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     (request) => bookings.get(caller(request).userId, request.params.id),
   );
-
 };

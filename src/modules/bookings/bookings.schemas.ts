@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CursorQuery, LimitQuery, Timestamp, NullableTimestamp } from '../../platform/http/schemas.js';
+import { CursorQuery, LimitQuery, NullableTimestamp, Timestamp } from '../../platform/http/schemas.js';
 import { VenueSchema } from '../events/events.schemas.js';
 
 const BookingStatusSchema = Type.Union([
@@ -14,7 +14,12 @@ export const BookingSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     status: BookingStatusSchema,
     eventId: Type.String({ format: 'uuid' }),
-    event: Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), startsAt: Timestamp, venue: VenueSchema }),
+    event: Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      name: Type.String(),
+      startsAt: Timestamp,
+      venue: VenueSchema,
+    }),
     ticketTypeId: Type.String({ format: 'uuid' }),
     quantity: Type.Integer({ minimum: 1 }),
     amountCents: Type.Integer({ minimum: 0 }),
@@ -23,9 +28,12 @@ export const BookingSchema = Type.Object(
     createdAt: Timestamp,
     confirmedAt: NullableTimestamp,
     cancelledAt: NullableTimestamp,
-    tickets: Type.Array(Type.Object({ code: Type.String({ description: 'Unguessable ticket code (QR payload)' }) }), {
-      description: 'Empty until confirmed',
-    }),
+    tickets: Type.Array(
+      Type.Object({ code: Type.String({ description: 'Unguessable ticket code (QR payload)' }) }),
+      {
+        description: 'Empty until confirmed',
+      },
+    ),
   },
   {},
 );
@@ -39,7 +47,9 @@ const PaymentToken = Type.String({
 export const CreateBookingBody = Type.Object(
   {
     eventId: Type.String({ maxLength: 100 }),
-    ticketTypeId: Type.Optional(Type.String({ format: 'uuid', description: 'May be omitted when the event has one ticket type' })),
+    ticketTypeId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'May be omitted when the event has one ticket type' }),
+    ),
     quantity: Type.Integer({ minimum: 1, maximum: 1000 }),
     paymentToken: Type.Optional(PaymentToken),
   },

@@ -2,8 +2,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, TicketRow } from '../../platform/db/schema.js';
 import { groupBy } from '../../platform/collections.js';
+import type { Database, TicketRow } from '../../platform/db/schema.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
 import type { EventDirectory } from '../events/event-directory.js';
@@ -11,7 +11,12 @@ import type { EventsRepository } from '../events/events.repository.js';
 import { type Event, toEvent } from '../events/events.service.js';
 import { type AllocationOutcome, allocate } from './allocation.js';
 import { BatchLanes } from './batch-lanes.js';
-import type { BookingsRepository, BookingWithEvent, LockedTicketType, Released } from './bookings.repository.js';
+import type {
+  BookingsRepository,
+  BookingWithEvent,
+  LockedTicketType,
+  Released,
+} from './bookings.repository.js';
 import type { IdempotencyScope, IdempotencyStore } from './idempotency.js';
 import type { PaymentProvider } from './payments.js';
 import type { SoldOutMarks } from './sold-out.js';
@@ -22,7 +27,12 @@ export interface Booking {
   id: string;
   status: 'held' | 'confirmed' | 'cancelled' | 'expired';
   eventId: string;
-  event: { id: string; name: string; startsAt: string; venue: { name: string; city: string; address: string | null } };
+  event: {
+    id: string;
+    name: string;
+    startsAt: string;
+    venue: { name: string; city: string; address: string | null };
+  };
   ticketTypeId: string;
   quantity: number;
   amountCents: number;
@@ -107,7 +117,8 @@ const limitExceeded = (limit: number, alreadyHeld: number) =>
     alreadyHeld,
   });
 
-const notBookable = (reason: string) => new DomainError('EVENT_NOT_BOOKABLE', `This event cannot be booked: ${reason}`);
+const notBookable = (reason: string) =>
+  new DomainError('EVENT_NOT_BOOKABLE', `This event cannot be booked: ${reason}`);
 
 /** 128 random bits, base32 (Crockford-like, no padding): unguessable and easy to read aloud. */
 function ticketCode(): string {
@@ -160,9 +171,13 @@ export class BookingsService {
     let ticketTypeId = input.ticketTypeId;
     if (ticketTypeId === undefined) {
       if (route.ticketTypeIds.length !== 1) {
-        throw new DomainError('VALIDATION_FAILED', 'ticketTypeId is required: this event has several ticket types', {
-          fields: [{ field: 'ticketTypeId', message: 'required when the event has several ticket types' }],
-        });
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          'ticketTypeId is required: this event has several ticket types',
+          {
+            fields: [{ field: 'ticketTypeId', message: 'required when the event has several ticket types' }],
+          },
+        );
       }
       ticketTypeId = route.ticketTypeIds[0] as string;
     } else if (!route.ticketTypeIds.includes(ticketTypeId)) {
@@ -194,7 +209,8 @@ export class BookingsService {
     let remaining = -1;
     const outcomes = await this.repo.transaction(async (trx): Promise<ReserveOutcome[]> => {
       const tt = await this.repo.lockTicketType(trx, ticketTypeId);
-      if (!tt) return items.map(() => ({ ok: false, error: notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type') }));
+      if (!tt)
+        return items.map(() => ({ ok: false, error: notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type') }));
       const rejectAll = (error: DomainError) => items.map((): ReserveOutcome => ({ ok: false, error }));
       if (tt.eventStatus === 'cancelled') return rejectAll(notBookable('it was cancelled'));
       if (tt.eventStatus !== 'published') return rejectAll(notBookable('it is not on sale yet'));
@@ -273,7 +289,12 @@ export class BookingsService {
   }
 
   /** Phase 2 of a two-phase booking. */
-  async confirm(userId: string, bookingId: string, paymentToken: string, idempotency?: IdempotencyScope): Promise<Booking> {
+  async confirm(
+    userId: string,
+    bookingId: string,
+    paymentToken: string,
+    idempotency?: IdempotencyScope,
+  ): Promise<Booking> {
     this.payments.assertUsableToken(paymentToken);
     const row = await this.findOwned(userId, bookingId);
     if (row.status === 'expired' || (row.status === 'held' && row.expiresAt.getTime() <= Date.now())) {
@@ -281,7 +302,9 @@ export class BookingsService {
       throw new DomainError('HOLD_EXPIRED', 'The hold expired before payment; reserve again');
     }
     if (row.status !== 'held') {
-      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be confirmed`, { status: row.status });
+      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be confirmed`, {
+        status: row.status,
+      });
     }
     return this.pay(toBooking(row, []), paymentToken, { oneStep: false, idempotency });
   }
@@ -304,7 +327,11 @@ export class BookingsService {
     });
     if (!charge.ok) {
       if (options.oneStep) await this.discardHold(hold.id);
-      throw new DomainError('PAYMENT_DECLINED', charge.reason, options.oneStep ? undefined : { expiresAt: hold.expiresAt });
+      throw new DomainError(
+        'PAYMENT_DECLINED',
+        charge.reason,
+        options.oneStep ? undefined : { expiresAt: hold.expiresAt },
+      );
     }
     const provider = this.payments.name;
     const confirmed = await this.repo.transaction(async (trx) => {
@@ -318,7 +345,14 @@ export class BookingsService {
       }));
       await this.repo.insertTickets(trx, tickets);
       await this.repo.recordPayments(trx, [
-        { bookingId: hold.id, kind: 'charge', provider, providerRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency },
+        {
+          bookingId: hold.id,
+          kind: 'charge',
+          provider,
+          providerRef: charge.ref,
+          amountCents: hold.amountCents,
+          currency: hold.currency,
+        },
       ]);
       const booking = await this.load(trx, hold.id);
       if (options.idempotency) {
@@ -329,21 +363,46 @@ export class BookingsService {
     if (confirmed) return confirmed;
 
     // Lost the race: give the money back, keep a record of both movements.
-    const refund = await this.payments.refund({ chargeRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency });
+    const refund = await this.payments.refund({
+      chargeRef: charge.ref,
+      amountCents: hold.amountCents,
+      currency: hold.currency,
+    });
     await this.repo.transaction((trx) =>
       this.repo.recordPayments(trx, [
-        { bookingId: hold.id, kind: 'charge', provider, providerRef: charge.ref, amountCents: hold.amountCents, currency: hold.currency },
-        { bookingId: hold.id, kind: 'refund', provider, providerRef: refund.ref, amountCents: hold.amountCents, currency: hold.currency },
+        {
+          bookingId: hold.id,
+          kind: 'charge',
+          provider,
+          providerRef: charge.ref,
+          amountCents: hold.amountCents,
+          currency: hold.currency,
+        },
+        {
+          bookingId: hold.id,
+          kind: 'refund',
+          provider,
+          providerRef: refund.ref,
+          amountCents: hold.amountCents,
+          currency: hold.currency,
+        },
       ]),
     );
     const current = await this.repo.findById(hold.id);
     if (!current || current.status === 'expired' || current.status === 'held') {
       if (current?.status === 'held') await this.expireNow(hold.id);
-      throw new DomainError('HOLD_EXPIRED', 'The hold expired before payment completed; the charge was refunded');
+      throw new DomainError(
+        'HOLD_EXPIRED',
+        'The hold expired before payment completed; the charge was refunded',
+      );
     }
-    throw new DomainError('INVALID_BOOKING_STATE', `The booking was ${current.status} meanwhile; the charge was refunded`, {
-      status: current.status,
-    });
+    throw new DomainError(
+      'INVALID_BOOKING_STATE',
+      `The booking was ${current.status} meanwhile; the charge was refunded`,
+      {
+        status: current.status,
+      },
+    );
   }
 
   /** A declined one-step booking leaves nothing reserved: the hold is removed and its seats return. */
@@ -368,7 +427,9 @@ export class BookingsService {
     });
     if (!result) {
       const row = await this.findOwned(userId, bookingId);
-      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be cancelled`, { status: row.status });
+      throw new DomainError('INVALID_BOOKING_STATE', `A ${row.status} booking cannot be cancelled`, {
+        status: row.status,
+      });
     }
     this.soldOut.reopen(result.types);
     return result.booking;
@@ -419,7 +480,12 @@ export class BookingsService {
       if (event.status === 'cancelled') return { event, types: [] as string[] };
       const updated = await trx
         .updateTable('events')
-        .set({ status: 'cancelled', cancelledAt: sql`now()`, version: event.version + 1, updatedAt: sql`now()` })
+        .set({
+          status: 'cancelled',
+          cancelledAt: sql`now()`,
+          version: event.version + 1,
+          updatedAt: sql`now()`,
+        })
         .where('id', '=', eventId)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -461,16 +527,28 @@ export class BookingsService {
     return toBooking(row, row.status === 'confirmed' ? tickets : []);
   }
 
-  async list(userId: string, query: ListBookingsQuery): Promise<{ data: Booking[]; nextCursor: string | null }> {
+  async list(
+    userId: string,
+    query: ListBookingsQuery,
+  ): Promise<{ data: Booking[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const scope = query.scope ?? 'all';
     let after: { startsAt: string; id: string } | undefined;
     if (query.cursor) {
       const [startsAt, id] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
-      if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'cursor is invalid', { fields: [{ field: 'cursor', message: 'invalid' }] });
+      if (!isUuid(id))
+        throw new DomainError('VALIDATION_FAILED', 'cursor is invalid', {
+          fields: [{ field: 'cursor', message: 'invalid' }],
+        });
       after = { startsAt, id };
     }
-    const rows = await this.repo.listForUser({ userId, scope, status: query.status, after, limit: limit + 1 });
+    const rows = await this.repo.listForUser({
+      userId,
+      scope,
+      status: query.status,
+      after,
+      limit: limit + 1,
+    });
     const page = rows.slice(0, limit);
     const tickets = await this.repo.ticketsOf(page.filter((r) => r.status === 'confirmed').map((r) => r.id));
     const byBooking = groupBy(tickets, (t) => t.bookingId);
@@ -483,11 +561,15 @@ export class BookingsService {
 
   /** Capacity, available, held and confirmed per ticket type, and whether they add up. */
   async inventory(eventId: string) {
-    if (!isUuid(eventId) || !(await this.eventsRepo.findById(eventId))) throw notFound('EVENT_NOT_FOUND', 'Event');
+    if (!isUuid(eventId) || !(await this.eventsRepo.findById(eventId)))
+      throw notFound('EVENT_NOT_FOUND', 'Event');
     const { ticketTypes, perUserCounters } = await this.repo.inventory(eventId);
     const types = ticketTypes.map((t) => ({
       ...t,
-      consistent: t.available + t.held + t.confirmed === t.capacity && t.validTickets === t.confirmed && t.available >= 0,
+      consistent:
+        t.available + t.held + t.confirmed === t.capacity &&
+        t.validTickets === t.confirmed &&
+        t.available >= 0,
     }));
     return {
       eventId,

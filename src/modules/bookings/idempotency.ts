@@ -63,10 +63,18 @@ export class IdempotencyStore {
       .executeTakeFirst();
     if (!existing) return this.claim(scope, hash); // deleted between the two statements
     if (existing.requestHash !== hash) {
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different request',
+      );
     }
     if (existing.state === 'in_progress' || existing.responseStatus === null) {
-      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', undefined, 1);
+      throw new DomainError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'A request with this Idempotency-Key is still being processed',
+        undefined,
+        1,
+      );
     }
     return { kind: 'replay', status: existing.responseStatus, body: existing.responseBody };
   }
@@ -87,7 +95,10 @@ export class IdempotencyStore {
   }
 
   /** Several completions in one statement (one allocation batch). */
-  async completeMany(trx: Transaction<Database>, entries: { scope: IdempotencyScope; status: number; body: unknown }[]) {
+  async completeMany(
+    trx: Transaction<Database>,
+    entries: { scope: IdempotencyScope; status: number; body: unknown }[],
+  ) {
     if (entries.length === 0) return;
     await sql`
       UPDATE idempotency_keys k SET state = 'completed', response_status = v.status, response_body = v.body::jsonb
@@ -108,7 +119,10 @@ export class IdempotencyStore {
   }
 
   async purgeExpired(): Promise<number> {
-    const result = await this.db.deleteFrom('idempotencyKeys').where('expiresAt', '<', sql<Date>`now()`).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('idempotencyKeys')
+      .where('expiresAt', '<', sql<Date>`now()`)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -12,7 +12,12 @@ export interface PaymentProvider {
    * Charges the amount. The idempotency key makes a retried charge (same key) return the first
    * result instead of charging twice, as real providers do.
    */
-  charge(input: { token: string; amountCents: number; currency: string; idempotencyKey: string }): Promise<ChargeResult>;
+  charge(input: {
+    token: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<ChargeResult>;
   refund(input: { chargeRef: string; amountCents: number; currency: string }): Promise<{ ref: string }>;
 }
 
@@ -24,13 +29,22 @@ export class TestPaymentProvider implements PaymentProvider {
 
   assertUsableToken(token: string): void {
     if (token !== TEST_TOKENS.success && token !== TEST_TOKENS.declined) {
-      throw new DomainError('VALIDATION_FAILED', `Unknown payment token; use ${TEST_TOKENS.success} or ${TEST_TOKENS.declined}`, {
-        fields: [{ field: 'paymentToken', message: 'unknown test token' }],
-      });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Unknown payment token; use ${TEST_TOKENS.success} or ${TEST_TOKENS.declined}`,
+        {
+          fields: [{ field: 'paymentToken', message: 'unknown test token' }],
+        },
+      );
     }
   }
 
-  async charge(input: { token: string; amountCents: number; currency: string; idempotencyKey: string }): Promise<ChargeResult> {
+  async charge(input: {
+    token: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<ChargeResult> {
     this.assertUsableToken(input.token);
     const previous = this.charges.get(input.idempotencyKey);
     if (previous) return previous;
@@ -44,7 +58,11 @@ export class TestPaymentProvider implements PaymentProvider {
     return result;
   }
 
-  async refund(_input: { chargeRef: string; amountCents: number; currency: string }): Promise<{ ref: string }> {
+  async refund(_input: {
+    chargeRef: string;
+    amountCents: number;
+    currency: string;
+  }): Promise<{ ref: string }> {
     return { ref: `re_test_${randomBytes(12).toString('hex')}` };
   }
 }

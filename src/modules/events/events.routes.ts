@@ -5,7 +5,13 @@ import { caller } from '../../platform/http/auth-guard.js';
 import { DomainError } from '../../platform/http/errors.js';
 import { BearerSecurity, errors, IdParams, Page } from '../../platform/http/schemas.js';
 import { InventorySchema } from '../bookings/bookings.schemas.js';
-import { CreateEventBody, EventSchema, IfMatchHeaders, ListEventsQuery, UpdateEventBody } from './events.schemas.js';
+import {
+  CreateEventBody,
+  EventSchema,
+  IfMatchHeaders,
+  ListEventsQuery,
+  UpdateEventBody,
+} from './events.schemas.js';
 
 function parseIfMatch(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -40,7 +46,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     {
       schema: {
         tags: ['events'],
-        summary: 'One event with its ticket types and availability (cached for up to 1 s; ETag/304 supported)',
+        summary:
+          'One event with its ticket types and availability (cached for up to 1 s; ETag/304 supported)',
         params: IdParams,
         response: { 200: EventSchema, ...errors(404) },
       },
@@ -89,7 +96,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       {
         schema: {
           tags: ['admin'],
-          summary: 'Partial update; ticket types by id, new ones without. If-Match: <version> guards against lost updates',
+          summary:
+            'Partial update; ticket types by id, new ones without. If-Match: <version> guards against lost updates',
           security: BearerSecurity,
           params: IdParams,
           headers: IfMatchHeaders,
@@ -98,7 +106,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         },
       },
       async (request) => {
-        const event = await events.update(request.params.id, request.body, parseIfMatch(request.headers['if-match']));
+        const event = await events.update(
+          request.params.id,
+          request.body,
+          parseIfMatch(request.headers['if-match']),
+        );
         await eventChanged(event.id);
         return event;
       },
@@ -127,7 +139,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       {
         schema: {
           tags: ['admin'],
-          summary: 'Inventory check: capacity, available, held and confirmed per ticket type, and whether they add up',
+          summary:
+            'Inventory check: capacity, available, held and confirmed per ticket type, and whether they add up',
           security: BearerSecurity,
           params: IdParams,
           response: { 200: InventorySchema, ...errors(401, 403, 404) },
@@ -136,5 +149,4 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       (request) => bookings.inventory(request.params.id),
     );
   });
-
 };

@@ -2,7 +2,11 @@ import { Type } from 'typebox';
 import { CursorQuery, LimitQuery, NullableTimestamp, Timestamp } from '../../platform/http/schemas.js';
 
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO-4217 code, e.g. USD' });
-const EventStatusSchema = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]);
+const EventStatusSchema = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('published'),
+  Type.Literal('cancelled'),
+]);
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
 
 export const TicketTypeSchema = Type.Object({
@@ -31,7 +35,9 @@ export const EventSchema = Type.Object(
     endsAt: NullableTimestamp,
     status: EventStatusSchema,
     capacity: Type.Integer({ description: 'Sum of the ticket types capacities' }),
-    available: Type.Integer({ description: 'Sum of the ticket types availability (may lag up to 1 s in lists)' }),
+    available: Type.Integer({
+      description: 'Sum of the ticket types availability (may lag up to 1 s in lists)',
+    }),
     maxTicketsPerUser: Type.Integer(),
     holdTtlSeconds: Type.Integer(),
     version: Type.Integer({ description: 'Send as If-Match on PATCH to avoid lost updates' }),
@@ -53,7 +59,11 @@ const NewTicketType = Type.Object(
 );
 
 const VenueInput = Type.Object(
-  { name: Text(200), city: Text(100), address: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])) },
+  {
+    name: Text(200),
+    city: Text(100),
+    address: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+  },
   { additionalProperties: false },
 );
 
@@ -65,7 +75,9 @@ export const CreateEventBody = Type.Object(
     venue: VenueInput,
     startsAt: Timestamp,
     endsAt: Type.Optional(NullableTimestamp),
-    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('published')], { default: 'published' })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('draft'), Type.Literal('published')], { default: 'published' }),
+    ),
     maxTicketsPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
     holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 300 })),
     ticketTypes: Type.Array(NewTicketType, { minItems: 1, maxItems: 50 }),
@@ -75,7 +87,9 @@ export const CreateEventBody = Type.Object(
 
 const TicketTypePatch = Type.Object(
   {
-    id: Type.Optional(Type.String({ format: 'uuid', description: 'Existing ticket type to change; omit to add one' })),
+    id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Existing ticket type to change; omit to add one' }),
+    ),
     name: Type.Optional(Text(100)),
     priceCents: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     currency: Type.Optional(Currency),
@@ -111,7 +125,12 @@ export const UpdateEventBody = Type.Object(
 
 export const ListEventsQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 100, description: 'Case-insensitive match in name, description, venue, city' })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description: 'Case-insensitive match in name, description, venue, city',
+      }),
+    ),
     city: Type.Optional(Type.String({ maxLength: 100 })),
     category: Type.Optional(Type.String({ maxLength: 50 })),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Earliest start, default now' })),
@@ -123,5 +142,7 @@ export const ListEventsQuery = Type.Object(
 );
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'Event version the change is based on; stale -> 412' })),
+  'if-match': Type.Optional(
+    Type.String({ description: 'Event version the change is based on; stale -> 412' }),
+  ),
 });

@@ -1,8 +1,8 @@
 // The event catalog: public reads and admin writes with optimistic versioning.
 import { sql, type Transaction } from 'kysely';
+import { groupBy } from '../../platform/collections.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Database, EventRow, EventStatus, TicketTypeRow } from '../../platform/db/schema.js';
-import { groupBy } from '../../platform/collections.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
 import type { EventsRepository } from './events.repository.js';
@@ -160,7 +160,8 @@ export class EventsService {
   async get(id: string, options: { includeDrafts?: boolean } = {}): Promise<Event> {
     if (!isUuid(id)) throw notFound('EVENT_NOT_FOUND', 'Event');
     const row = await this.repo.findById(id);
-    if (!row || (row.status === 'draft' && !options.includeDrafts)) throw notFound('EVENT_NOT_FOUND', 'Event');
+    if (!row || (row.status === 'draft' && !options.includeDrafts))
+      throw notFound('EVENT_NOT_FOUND', 'Event');
     return toEvent(row, await this.repo.ticketTypesOf([id]));
   }
 
@@ -222,10 +223,12 @@ export class EventsService {
           currentVersion: current.version,
         });
       }
-      if (current.status === 'cancelled') throw new DomainError('EVENT_NOT_EDITABLE', 'A cancelled event cannot be edited');
+      if (current.status === 'cancelled')
+        throw new DomainError('EVENT_NOT_EDITABLE', 'A cancelled event cannot be edited');
 
       const startsAt = input.startsAt ? new Date(input.startsAt) : current.startsAt;
-      const endsAt = input.endsAt === undefined ? current.endsAt : input.endsAt ? new Date(input.endsAt) : null;
+      const endsAt =
+        input.endsAt === undefined ? current.endsAt : input.endsAt ? new Date(input.endsAt) : null;
       checkDates(startsAt, endsAt);
 
       if (input.ticketTypes) await this.applyTicketTypes(trx, current.id, input.ticketTypes);
@@ -254,14 +257,21 @@ export class EventsService {
     });
   }
 
-  private async applyTicketTypes(trx: Transaction<Database>, eventId: string, changes: UpdateEventInput['ticketTypes'] & {}) {
+  private async applyTicketTypes(
+    trx: Transaction<Database>,
+    eventId: string,
+    changes: UpdateEventInput['ticketTypes'] & {},
+  ) {
     const existing = await this.repo.ticketTypesOf([eventId], trx);
     const known = new Set(existing.map((t) => t.id));
     let position = existing.length;
     for (const [index, change] of changes.entries()) {
       if (!change.id) {
         if (change.name === undefined || change.priceCents === undefined || change.capacity === undefined) {
-          throw invalid(`ticketTypes.${index}`, 'needs name, priceCents and capacity to create a ticket type');
+          throw invalid(
+            `ticketTypes.${index}`,
+            'needs name, priceCents and capacity to create a ticket type',
+          );
         }
         await trx
           .insertInto('ticketTypes')
@@ -277,7 +287,8 @@ export class EventsService {
           .execute();
         continue;
       }
-      if (!known.has(change.id)) throw invalid(`ticketTypes.${index}.id`, 'is not a ticket type of this event');
+      if (!known.has(change.id))
+        throw invalid(`ticketTypes.${index}.id`, 'is not a ticket type of this event');
       if (change.capacity !== undefined) {
         // SET reads the old row, so available moves by exactly the capacity delta.
         const resized = await sql<{ id: string }>`
@@ -287,10 +298,14 @@ export class EventsService {
           RETURNING id`.execute(trx);
         if (resized.rows.length === 0) {
           const current = existing.find((t) => t.id === change.id);
-          throw new DomainError('CAPACITY_BELOW_SOLD', 'Capacity cannot go below the tickets already held or sold', {
-            ticketTypeId: change.id,
-            heldOrSold: current ? current.capacity - current.available : undefined,
-          });
+          throw new DomainError(
+            'CAPACITY_BELOW_SOLD',
+            'Capacity cannot go below the tickets already held or sold',
+            {
+              ticketTypeId: change.id,
+              heldOrSold: current ? current.capacity - current.available : undefined,
+            },
+          );
         }
       }
       if (change.name !== undefined || change.priceCents !== undefined || change.currency !== undefined) {

@@ -24,7 +24,10 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; redis?: Redis }> = async (app, { ctx, redis }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; redis?: Redis }> = async (
+  app,
+  { ctx, redis },
+) => {
   app.get(
     '/health/live',
     { schema: { tags: ['health'], summary: '200 while the process runs', response: { 200: Status } } },

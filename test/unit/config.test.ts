@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/platform/config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for a new user', () => {
+    const config = loadConfig({}, []);
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      authRateLimit: 10,
+      seedDemo: true,
+      logLevel: 'info',
+    });
+    expect(config.dataDir.endsWith('.data')).toBe(true);
+  });
+
+  it('lists every bad variable at once', () => {
+    try {
+      loadConfig(
+        {
+          PORT: 'abc',
+          DATABASE_URL: 'mysql://x',
+          LOG_LEVEL: 'loud',
+          NODE_ENV: 'production',
+          AUTH_RATE_LIMIT: '-1',
+        },
+        [],
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'JWT_SECRET', 'AUTH_RATE_LIMIT'])
+        expect(problems).toContain(name);
+    }
+  });
+
+  it('requires ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.c' }, [])).toThrow(/together/);
+  });
+
+  it('turns demo data off with SEED_DEMO=false or --no-seed', () => {
+    expect(loadConfig({ SEED_DEMO: 'false' }, []).seedDemo).toBe(false);
+    expect(loadConfig({}, ['node', 'main.js', '--no-seed']).seedDemo).toBe(false);
+    expect(loadConfig({ AUTH_RATE_LIMIT: '0' }, []).authRateLimit).toBe(0);
+  });
+});
