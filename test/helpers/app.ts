@@ -1,5 +1,6 @@
 // Builds the real application on a fresh database cloned from the migrated template.
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/platform/config.js';
@@ -22,6 +23,8 @@ export interface TestAppOptions {
   poolSize?: number;
   /** Reuse an existing test database (several processes on one database). */
   databaseUrl?: string;
+  /** A connected Redis client (see redis.ts), as with REDIS_URL. */
+  redis?: Redis;
 }
 
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -61,6 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
     jwtSecret: config.jwtSecret as string,
     databaseUrl: database.url,
     background: options.background ?? false,
+    redis: options.redis,
     logger: false,
   });
   await app.ready();
