@@ -74,11 +74,18 @@ export class BookingsRepository {
    */
   async lockUserCounts(trx: Trx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(userIds)].sort();
-    const result = await sql<{ userId: string; quantity: number }>`
+    // First make sure every row exists (a concurrent insert of the same row is waited for), then
+    // lock them all. Locking with SELECT … FOR UPDATE writes no new row versions, unlike a no-op
+    // upsert, which matters at hundreds of buyers per batch.
+    await sql`
       INSERT INTO user_event_tickets (user_id, event_id, quantity)
       SELECT u, ${eventId}::uuid, 0 FROM unnest(${sorted}::uuid[]) AS u ORDER BY u
-      ON CONFLICT (user_id, event_id) DO UPDATE SET quantity = user_event_tickets.quantity
-      RETURNING user_id, quantity`.execute(trx);
+      ON CONFLICT (user_id, event_id) DO NOTHING`.execute(trx);
+    const result = await sql<{ userId: string; quantity: number }>`
+      SELECT user_id, quantity FROM user_event_tickets
+       WHERE event_id = ${eventId} AND user_id = ANY(${sorted}::uuid[])
+       ORDER BY user_id
+         FOR UPDATE`.execute(trx);
     return new Map(result.rows.map((r) => [r.userId, r.quantity]));
   }
 
