@@ -44,9 +44,15 @@ await client.query(`
   SELECT id, t.name, t.price, 'EUR', 100, 100, t.pos
     FROM events CROSS JOIN (VALUES ('Standard', 2500, 0), ('VIP', 9000, 1)) AS t(name, price, pos)`);
 await client.query('ANALYZE');
-console.log(`loaded 1,000,000 events and 2,000,000 ticket types in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+console.log(
+  `loaded 1,000,000 events and 2,000,000 ticket types in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+);
 
-const anEvent = (await client.query(`SELECT id FROM events WHERE status = 'published' AND starts_at > now() LIMIT 1 OFFSET 5000`)).rows[0].id;
+const anEvent = (
+  await client.query(
+    `SELECT id FROM events WHERE status = 'published' AND starts_at > now() LIMIT 1 OFFSET 5000`,
+  )
+).rows[0].id;
 const queries: [string, string, unknown[]][] = [
   [
     'List, first page (published, from now, soonest first)',
@@ -73,12 +79,18 @@ const queries: [string, string, unknown[]][] = [
     `SELECT * FROM events WHERE status = 'published' AND starts_at >= now() AND search_text LIKE '%opera 12345%' ORDER BY starts_at, id LIMIT 21`,
     [],
   ],
-  ['Ticket types of a page of events', `SELECT * FROM ticket_types WHERE event_id = ANY($1::uuid[]) ORDER BY event_id, position`, [[anEvent]]],
+  [
+    'Ticket types of a page of events',
+    `SELECT * FROM ticket_types WHERE event_id = ANY($1::uuid[]) ORDER BY event_id, position`,
+    [[anEvent]],
+  ],
   ['Detail by id', `SELECT * FROM events WHERE id = $1`, [anEvent]],
 ];
 for (const [title, text, params] of queries) {
   const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, params);
-  console.log(`### ${title}\n\`\`\`sql\n${text}\n\`\`\`\n\`\`\`\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\`\n`);
+  console.log(
+    `### ${title}\n\`\`\`sql\n${text}\n\`\`\`\n\`\`\`\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\`\n`,
+  );
 }
 await client.end();
 await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

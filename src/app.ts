@@ -12,6 +12,7 @@ import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -193,6 +194,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
       await api.register(authRoutes, { ctx });
       await api.register(eventRoutes, { ctx });
       await api.register(bookingRoutes, { ctx });
+      await api.register(analyticsRoutes, { ctx });
     },
     { prefix: '/api/v1' },
   );

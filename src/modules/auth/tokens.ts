@@ -45,7 +45,8 @@ export class TokenSigner {
     try {
       const payload = this.verifySync(token);
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin')) throw new Error('bad claims');
+      if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin'))
+        throw new Error('bad claims');
       return { userId: payload.sub, role };
     } catch (error) {
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;

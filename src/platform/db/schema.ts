@@ -139,3 +139,49 @@ export type NewEventRow = Insertable<EventTable>;
 export type TicketTypeRow = Selectable<TicketTypeTable>;
 export type BookingRow = Selectable<BookingTable>;
 export type TicketRow = Selectable<TicketTable>;
+
+// Analytics rollups (migration 0003), written only by the triggers on bookings. Each key is split
+// into shards that readers sum over. The `Database` below merges into the one above.
+interface RollupFigures {
+  bookings: number;
+  ticketsSold: number;
+  revenueCents: number;
+  cancellations: number;
+}
+
+export interface TicketTypeStatsTable {
+  ticketTypeId: string;
+  shard: number;
+  eventId: string;
+  bookings: number;
+  held: number;
+  sold: number;
+  revenueCents: number;
+  cancellations: number;
+}
+
+export interface EventDailyStatsTable extends RollupFigures {
+  eventId: string;
+  /** A UTC calendar day; read it as text (to_char) to keep it a plain date. */
+  day: string;
+  shard: number;
+}
+
+export interface EventMonthlyStatsTable extends RollupFigures {
+  eventId: string;
+  /** First day of a UTC calendar month. */
+  month: string;
+  shard: number;
+}
+
+export interface GlobalDailyStatsTable extends RollupFigures {
+  day: string;
+  shard: number;
+}
+
+export interface Database {
+  ticketTypeStats: TicketTypeStatsTable;
+  eventDailyStats: EventDailyStatsTable;
+  eventMonthlyStats: EventMonthlyStatsTable;
+  globalDailyStats: GlobalDailyStatsTable;
+}
