@@ -223,6 +223,37 @@ describe('event catalog', () => {
     expect(unknown.statusCode).toBe(400);
   });
 
+  it('gives admins a list of every event, drafts and cancelled included, filterable by status', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const draft = await createEvent(t.app, admin, {
+      name: `Adm ${tag} draft`,
+      status: 'draft',
+      startsAt: inDays(3),
+    });
+    const past = await createEvent(t.app, admin, { name: `Adm ${tag} past`, startsAt: inDays(-3) });
+    const gone = await createEvent(t.app, admin, { name: `Adm ${tag} gone`, startsAt: inDays(4) });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/events/${gone.id}/cancel`,
+      headers: auth(admin),
+    });
+    const list = async (query: string) =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/admin/events?q=${tag}${query}`,
+          headers: auth(admin),
+        })
+      )
+        .json()
+        .data.map((e: { id: string }) => e.id);
+    expect(await list('')).toEqual([past.id, draft.id, gone.id]);
+    expect(await list('&status=draft')).toEqual([draft.id]);
+    expect(await list('&status=cancelled')).toEqual([gone.id]);
+    const asUser = await t.app.inject({ method: 'GET', url: '/api/v1/admin/events', headers: auth(user) });
+    expect(asUser.statusCode).toBe(403);
+  });
+
   it('answers 404 for unknown and malformed event ids alike', async () => {
     for (const id of [randomUUID(), 'not-a-uuid', '1', "'; drop table events; --"]) {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/events/${encodeURIComponent(id)}` });

@@ -1,15 +1,16 @@
 // Reads and writes of events and their ticket types.
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
-import type { Database, EventRow, TicketTypeRow } from '../../platform/db/schema.js';
+import type { Database, EventRow, EventStatus, TicketTypeRow } from '../../platform/db/schema.js';
 
 export type Executor = Db | Transaction<Database>;
 
 export interface ListFilter {
+  statuses: EventStatus[];
   q?: string;
   city?: string;
   category?: string;
-  from: Date;
+  from?: Date;
   to?: Date;
   after?: { startsAt: string; id: string };
   limit: number;
@@ -20,13 +21,10 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class EventsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Published events from `from` on, in (startsAt, id) order after the cursor: a keyset page. */
-  listPublished(filter: ListFilter): Promise<EventRow[]> {
-    let query = this.db
-      .selectFrom('events')
-      .selectAll()
-      .where('status', '=', 'published')
-      .where('startsAt', '>=', filter.from);
+  /** Events in these statuses, from `from` on, in (startsAt, id) order after the cursor: a keyset page. */
+  list(filter: ListFilter): Promise<EventRow[]> {
+    let query = this.db.selectFrom('events').selectAll().where('status', 'in', filter.statuses);
+    if (filter.from) query = query.where('startsAt', '>=', filter.from);
     if (filter.to) query = query.where('startsAt', '<=', filter.to);
     if (filter.city) query = query.where(sql`lower(venue_city)`, '=', filter.city.trim().toLowerCase());
     if (filter.category) query = query.where(sql`lower(category)`, '=', filter.category.trim().toLowerCase());

@@ -1,11 +1,13 @@
 // Public catalog reads and admin event management.
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { AppContext } from '../../app.js';
 import { caller } from '../../platform/http/auth-guard.js';
 import { DomainError } from '../../platform/http/errors.js';
 import { BearerSecurity, errors, IdParams, Page } from '../../platform/http/schemas.js';
 import { InventorySchema } from '../bookings/bookings.schemas.js';
 import {
+  AdminListEventsQuery,
   CreateEventBody,
   EventSchema,
   IfMatchHeaders,
@@ -25,6 +27,11 @@ function parseIfMatch(value: string | undefined): number | undefined {
   return version;
 }
 
+const CacheHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'ETag of a copy you have; 304 when unchanged' })),
+});
+const NotModified = Type.Null({ description: 'Not modified: the ETag you sent is current' });
+
 export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { events, bookings, guards, browseCache, eventChanged } = ctx;
 
@@ -35,7 +42,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         tags: ['events'],
         summary: 'Upcoming published events, soonest first (cached for up to 1 s; ETag/304 supported)',
         querystring: ListEventsQuery,
-        response: { 200: Page(EventSchema), ...errors(400) },
+        headers: CacheHeaders,
+        response: { 200: Page(EventSchema), 304: NotModified, ...errors(400) },
       },
     },
     (request, reply) => browseCache.serve(request, reply, () => events.list(request.query)),
@@ -49,7 +57,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         summary:
           'One event with its ticket types and availability (cached for up to 1 s; ETag/304 supported)',
         params: IdParams,
-        response: { 200: EventSchema, ...errors(404) },
+        headers: CacheHeaders,
+        response: { 200: EventSchema, 304: NotModified, ...errors(404) },
       },
     },
     (request, reply) => browseCache.serve(request, reply, () => events.get(request.params.id)),
@@ -75,6 +84,20 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         await eventChanged(event.id);
         return reply.status(201).send(event);
       },
+    );
+
+    admin.get(
+      '/admin/events',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Every event in any status (drafts and cancelled included), by start time, uncached',
+          security: BearerSecurity,
+          querystring: AdminListEventsQuery,
+          response: { 200: Page(EventSchema), ...errors(400, 401, 403) },
+        },
+      },
+      (request) => events.list(request.query, { admin: true }),
     );
 
     admin.get(

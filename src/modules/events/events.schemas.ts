@@ -141,6 +141,17 @@ export const ListEventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const AdminListEventsQuery = Type.Object(
+  {
+    ...ListEventsQuery.properties,
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Earliest start (default: no bound)' }),
+    ),
+    status: Type.Optional(EventStatusSchema),
+  },
+  { additionalProperties: false },
+);
+
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({ description: 'Event version the change is based on; stale -> 412' }),

@@ -67,6 +67,7 @@ export interface UpdateEventInput {
 }
 
 export interface ListQuery {
+  status?: EventStatus;
   q?: string;
   city?: string;
   category?: string;
@@ -122,18 +123,31 @@ export class EventsService {
     private readonly repo: EventsRepository,
   ) {}
 
-  async list(query: ListQuery): Promise<{ data: Event[]; nextCursor: string | null }> {
+  /**
+   * The public list (published, upcoming by default) or, for admins, every status and date
+   * unless filtered.
+   */
+  async list(
+    query: ListQuery,
+    options: { admin?: boolean } = {},
+  ): Promise<{ data: Event[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
-    const from = query.from ? new Date(query.from) : new Date();
+    const from = query.from ? new Date(query.from) : options.admin ? undefined : new Date();
     const to = query.to ? new Date(query.to) : undefined;
-    if (to && to < from) throw invalid('to', 'must not be before from');
+    if (to && from && to < from) throw invalid('to', 'must not be before from');
+    const statuses: EventStatus[] = !options.admin
+      ? ['published']
+      : query.status
+        ? [query.status]
+        : ['draft', 'published', 'cancelled'];
     let after: { startsAt: string; id: string } | undefined;
     if (query.cursor) {
       const [startsAt, id] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
       if (!isUuid(id)) throw invalid('cursor', 'is invalid');
       after = { startsAt, id };
     }
-    const rows = await this.repo.listPublished({
+    const rows = await this.repo.list({
+      statuses,
       q: query.q,
       city: query.city,
       category: query.category,
