@@ -94,7 +94,10 @@ async function main(): Promise<void> {
   });
 
   try {
-    await app.listen({ port: config.port, host: config.host });
+    // An on-sale opens with a burst of new connections; Node's default accept backlog (511)
+    // drops the excess and those buyers wait a full SYN retry (1 s). The kernel caps it at
+    // net.core.somaxconn.
+    await app.listen({ port: config.port, host: config.host, backlog: 4096 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     await shutdown();

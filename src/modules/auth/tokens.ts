@@ -31,8 +31,10 @@ export class TokenSigner {
       algorithms: ['HS256'],
       allowedIss: ISSUER,
       requiredClaims: ['sub', 'exp', 'iss'],
-      // Verified tokens are cached (LRU, keyed by a hash of the token) until they expire.
+      // Verified tokens are cached (LRU) until they expire. The key is the token itself: unique by
+      // construction, and it saves hashing every token on the hot path.
       cache: 10_000,
+      cacheKeyBuilder: (token: string) => token,
     });
   }
 
