@@ -1,0 +1,113 @@
+// Drives the server with autocannon from this (the driver) process: one run per call, with a
+// per-request bearer token when the scenario rotates buyers, and the error code of every non-2xx
+// answer read from its body so a 409 SOLD_OUT is told apart from any other 409.
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  connections: number;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** Called once per request: the bearer token it carries (rotates buyers across requests). */
+  nextToken?: () => string;
+  /** Run for this long... */
+  durationSeconds?: number;
+  /** ...or send exactly this many requests. */
+  amount?: number;
+  onTick?: (progress: { elapsedSeconds: number; lastSecond: number; total: number }) => void;
+}
+
+export interface LoadResult {
+  seconds: number;
+  responses: number;
+  rps: number;
+  ok: number;
+  okPerSecond: number;
+  latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
+  /** Responses by HTTP status. */
+  statuses: Record<string, number>;
+  /** Non-2xx responses by status and error code, e.g. "409 SOLD_OUT". */
+  errorCodes: Record<string, number>;
+  non2xx: number;
+  /** Socket errors and timeouts (no HTTP answer at all). */
+  connectionErrors: number;
+  timeouts: number;
+}
+
+function errorCodeOf(status: number, body: string): string {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+    return `${status} ${typeof code === 'string' ? code : 'NO_ERROR_CODE'}`;
+  } catch {
+    return `${status} NOT_JSON`;
+  }
+}
+
+export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+  const errorCodes: Record<string, number> = {};
+  const onResponse = (status: number, body: string) => {
+    if (status < 300) return;
+    const key = errorCodeOf(status, body);
+    errorCodes[key] = (errorCodes[key] ?? 0) + 1;
+  };
+  const nextToken = spec.nextToken;
+  const request: autocannon.Request = nextToken
+    ? {
+        onResponse,
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${nextToken()}` },
+        }),
+      }
+    : { onResponse };
+
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let total = 0;
+    const instance = autocannon(
+      {
+        url: `${baseUrl}${spec.path}`,
+        connections: spec.connections,
+        ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSeconds ?? 10 }),
+        method: spec.method,
+        headers: spec.body === undefined ? {} : { 'content-type': 'application/json' },
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        requests: [request],
+        timeout: 10,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const seconds = result.duration;
+        const statuses: Record<string, number> = {};
+        for (const [status, stat] of Object.entries(result.statusCodeStats ?? {}))
+          statuses[status] = stat.count ?? 0;
+        const responses = Object.values(statuses).reduce((a, b) => a + b, 0);
+        const ok = result['2xx'];
+        resolve({
+          seconds,
+          responses,
+          rps: responses / seconds,
+          ok,
+          okPerSecond: ok / seconds,
+          latencyMs: {
+            mean: result.latency.mean,
+            p50: result.latency.p50,
+            p90: result.latency.p90,
+            p99: result.latency.p99,
+            max: result.latency.max,
+          },
+          statuses,
+          errorCodes,
+          non2xx: result.non2xx,
+          connectionErrors: result.errors - result.timeouts,
+          timeouts: result.timeouts,
+        });
+      },
+    );
+    instance.on('tick', (counter?: { counter: number }) => {
+      const lastSecond = counter?.counter ?? 0;
+      total += lastSecond;
+      spec.onTick?.({ elapsedSeconds: (performance.now() - started) / 1000, lastSecond, total });
+    });
+  });
+}

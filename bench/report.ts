@@ -1,0 +1,327 @@
+// Turns a run into its verdicts and its two outputs: the full JSON record and the Markdown
+// summary (bench/results/latest.md) with the table, the targets and the sell-out check.
+import type { MachineInfo, PostgresInfo } from './environment.js';
+import type { LoadResult } from './load.js';
+import type { CpuShare } from './probes.js';
+
+export type ScenarioId =
+  | 'ceiling'
+  | 'browse-list'
+  | 'browse-detail'
+  | 'baseline'
+  | 'hot-reserve'
+  | 'sell-out';
+
+export const SCENARIO_TITLES: Record<ScenarioId, string> = {
+  ceiling: 'ceiling (JWT + JSON, no DB)',
+  'browse-list': 'browse list',
+  'browse-detail': 'browse detail',
+  baseline: 'baseline (FOR UPDATE per request)',
+  'hot-reserve': 'hot-event reserve',
+  'sell-out': 'sell-out',
+};
+
+export const BOOKING_SCENARIOS: ScenarioId[] = ['baseline', 'hot-reserve', 'sell-out'];
+
+export interface ScenarioResult {
+  id: ScenarioId;
+  connections: number;
+  load: LoadResult;
+  cpu: CpuShare;
+  /** Connections the kernel dropped because the server's accept queue was full (warm-up included). */
+  listenOverflows: number;
+  rssMaxMb: number;
+  /** The server's V8 heap right after the measured window (MB). */
+  heapAfterMb: { used: number; total: number; external: number };
+  /** Measured windows run (more than one when other processes made the first ones noisy). */
+  attempts?: number;
+  /** Reservations per allocation transaction (batched engine only). */
+  avgBatch?: number;
+  /** Throughput (bookings/s for booking scenarios, else req/s) over the ceiling's req/s. */
+  vsCeiling?: number;
+  /** Bookings/s over the baseline's bookings/s at the same connection count. */
+  vsBaseline?: number;
+}
+
+export interface InventoryCheck {
+  event: string;
+  capacity: number;
+  available: number;
+  held: number;
+  confirmed: number;
+  consistent: boolean;
+}
+
+export interface SellOutCheck {
+  capacity: number;
+  buyers: number;
+  granted: number;
+  soldOut409: number;
+  otherAnswers: Record<string, number>;
+  tokenReuses: number;
+  sold: number;
+  available: number;
+  capacityMinusAvailable: number;
+  distinctBuyersWithTickets: number;
+  inventoryConsistent: boolean;
+  exact: boolean;
+  clean: boolean;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  holds: boolean | null;
+}
+
+export interface RunRecord {
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  postgres: PostgresInfo & { kind: 'embedded' | 'external' };
+  settings: Record<string, string | number>;
+  scenarios: ScenarioResult[];
+  sellOut?: SellOutCheck;
+  inventory: InventoryCheck[];
+  server: { maxRssMb: number };
+  targets: Target[];
+  analytics?: { status: 'ran' | 'skipped' | 'failed'; note: string; lines: string[]; result?: unknown };
+  notes: string[];
+}
+
+const round = (value: number, digits = 0) => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+
+export function find(
+  scenarios: ScenarioResult[],
+  id: ScenarioId,
+  connections: number,
+): ScenarioResult | undefined {
+  return scenarios.find((s) => s.id === id && s.connections === connections);
+}
+
+/** Bookings/s for booking scenarios, req/s otherwise: what the ratios compare. */
+export function throughput(s: ScenarioResult): number {
+  return BOOKING_SCENARIOS.includes(s.id) ? s.load.okPerSecond : s.load.rps;
+}
+
+export function addRatios(scenarios: ScenarioResult[]): void {
+  for (const s of scenarios) {
+    // The sell-out's bookings/s is capped by its capacity: no ratio means anything there.
+    if (s.id === 'sell-out') continue;
+    const ceiling = find(scenarios, 'ceiling', s.connections);
+    const baseline = find(scenarios, 'baseline', s.connections);
+    if (ceiling && s.id !== 'ceiling') s.vsCeiling = round(throughput(s) / ceiling.load.rps, 2);
+    if (
+      baseline &&
+      BOOKING_SCENARIOS.includes(s.id) &&
+      s.id !== 'baseline' &&
+      baseline.load.okPerSecond > 0
+    ) {
+      s.vsBaseline = round(s.load.okPerSecond / baseline.load.okPerSecond, 1);
+    }
+  }
+}
+
+export function evaluateTargets(record: Omit<RunRecord, 'targets'>, connections: number[]): Target[] {
+  const targets: Target[] = [];
+  const { scenarios } = record;
+  const fmt = (n: number | undefined, digits = 2) => (n === undefined ? 'n/a' : String(round(n, digits)));
+  for (const c of connections) {
+    const hot = find(scenarios, 'hot-reserve', c);
+    targets.push({
+      name: `hot-event reserve vs baseline @${c}`,
+      goal: '>= 15x',
+      measured: `${fmt(hot?.vsBaseline, 1)}x`,
+      holds: hot?.vsBaseline === undefined ? null : hot.vsBaseline >= 15,
+    });
+    targets.push({
+      name: `hot-event reserve vs ceiling @${c}`,
+      goal: '>= 0.5x',
+      measured: `${fmt(hot?.vsCeiling)}x`,
+      holds: hot?.vsCeiling === undefined ? null : hot.vsCeiling >= 0.5,
+    });
+  }
+  const hot256 = find(scenarios, 'hot-reserve', 256);
+  targets.push({
+    name: 'hot-event reserve p99 @256',
+    goal: '<= 50 ms',
+    measured: hot256 ? `${hot256.load.latencyMs.p99} ms` : 'n/a',
+    holds: hot256 ? hot256.load.latencyMs.p99 <= 50 : null,
+  });
+  const sell = find(scenarios, 'sell-out', 1000) ?? scenarios.find((s) => s.id === 'sell-out');
+  const check = record.sellOut;
+  targets.push({
+    name: 'sell-out: exactly the capacity sold',
+    goal: `${check?.capacity ?? '?'} granted, sold = capacity - available, invariant holds`,
+    measured: check
+      ? `${check.granted} granted, sold ${check.sold} = ${check.capacityMinusAvailable}, invariant ${check.inventoryConsistent ? 'holds' : 'BROKEN'}`
+      : 'n/a',
+    holds: check ? check.exact : null,
+  });
+  targets.push({
+    name: 'sell-out: every other answer a clean 409 SOLD_OUT',
+    goal: `${check ? check.buyers - check.capacity : '?'} x 409 SOLD_OUT, nothing else`,
+    measured: check
+      ? `${check.soldOut409} x 409 SOLD_OUT, other: ${
+          Object.entries(check.otherAnswers)
+            .map(([k, v]) => `${v} x ${k}`)
+            .join(', ') || 'none'
+        }`
+      : 'n/a',
+    holds: check ? check.clean : null,
+  });
+  targets.push({
+    name: `sell-out p99 @${sell?.connections ?? 1000}`,
+    goal: '<= 150 ms',
+    measured: sell ? `${sell.load.latencyMs.p99} ms` : 'n/a',
+    holds: sell ? sell.load.latencyMs.p99 <= 150 : null,
+  });
+  for (const c of connections) {
+    const list = find(scenarios, 'browse-list', c);
+    targets.push({
+      name: `browse list vs ceiling @${c}`,
+      goal: '>= 0.6x',
+      measured: `${fmt(list?.vsCeiling)}x`,
+      holds: list?.vsCeiling === undefined ? null : list.vsCeiling >= 0.6,
+    });
+  }
+  targets.push({
+    name: 'server max RSS',
+    goal: '< 300 MB',
+    measured: `${record.server.maxRssMb} MB`,
+    holds: record.server.maxRssMb > 0 ? record.server.maxRssMb < 300 : null,
+  });
+  return targets;
+}
+
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function answers(load: LoadResult, overflows: number): string {
+  const parts = Object.entries(load.errorCodes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, count]) => `${num(count)} x ${code}`);
+  if (load.connectionErrors > 0) parts.push(`${num(load.connectionErrors)} socket errors`);
+  if (load.timeouts > 0) parts.push(`${num(load.timeouts)} timeouts`);
+  if (overflows > 0) parts.push(`${num(overflows)} accept-queue drops`);
+  return parts.length === 0 ? 'none' : parts.join(', ');
+}
+
+/** The analytics scenario's endpoint timings, when its result has them (its shape is its own). */
+function analyticsEndpoints(result: unknown): [string, { medianMs: number; p95Ms: number }][] {
+  const endpoints = (result as { endpoints?: unknown } | undefined)?.endpoints;
+  if (typeof endpoints !== 'object' || endpoints === null) return [];
+  return Object.entries(endpoints).filter((entry): entry is [string, { medianMs: number; p95Ms: number }] => {
+    const timing = entry[1] as { medianMs?: unknown; p95Ms?: unknown } | null;
+    return typeof timing?.medianMs === 'number' && typeof timing.p95Ms === 'number';
+  });
+}
+
+export function toMarkdown(record: RunRecord): string {
+  const { machine, postgres, settings } = record;
+  const lines: string[] = [];
+  lines.push('# Evently benchmark: latest run', '');
+  lines.push(
+    `Generated by \`npm run bench\` on ${record.startedAt.slice(0, 16).replace('T', ' ')} UTC. ` +
+      'The full record of every run is in `bench/results/<timestamp>.json`; how to read and reproduce it is in `docs/performance.md`.',
+    '',
+  );
+  lines.push(
+    `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM, ${machine.os}; ` +
+      'the server, PostgreSQL and the load generator share these CPUs.',
+  );
+  lines.push(
+    `- Node ${machine.node}; PostgreSQL ${postgres.version} (${postgres.kind}), synchronous_commit=${postgres.synchronousCommit}, fsync=${postgres.fsync}, shared_buffers=${postgres.sharedBuffers}.`,
+  );
+  lines.push(
+    `- Settings: ${Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}.`,
+  );
+  lines.push('');
+  lines.push('## Results', '');
+  lines.push(
+    '| Scenario | Conn | req/s | bookings/s | p50 ms | p99 ms | non-2xx and errors | x ceiling | x baseline | CPU cores: server / PG / driver / other | avg batch | max RSS MB |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|');
+  for (const s of record.scenarios) {
+    const booking = BOOKING_SCENARIOS.includes(s.id);
+    lines.push(
+      `| ${SCENARIO_TITLES[s.id]} | ${s.connections} | ${num(s.load.rps)} | ${booking ? num(s.load.okPerSecond) : ''} | ` +
+        `${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${answers(s.load, s.listenOverflows)} | ` +
+        `${s.vsCeiling === undefined ? '' : `${s.vsCeiling}x`} | ${s.vsBaseline === undefined ? '' : `${s.vsBaseline}x`} | ` +
+        `${s.cpu.server} / ${s.cpu.postgres} / ${s.cpu.driver} / ${s.cpu.other} | ${s.avgBatch === undefined ? '' : s.avgBatch} | ${s.rssMaxMb} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`Server max RSS over the whole run: **${record.server.maxRssMb} MB**.`, '');
+  lines.push('## Targets', '');
+  lines.push('| Target | Goal | Measured | Holds |', '|---|---|---|---|');
+  for (const t of record.targets) {
+    lines.push(
+      `| ${t.name} | ${t.goal} | ${t.measured} | ${t.holds === null ? 'not run' : t.holds ? 'yes' : '**no**'} |`,
+    );
+  }
+  lines.push('');
+  if (record.sellOut) {
+    const c = record.sellOut;
+    lines.push('## Sell-out check', '');
+    lines.push(
+      `${num(c.buyers)} distinct buyers, one request each (quantity 1), for ${num(c.capacity)} seats:`,
+      '',
+      `- answers: ${num(c.granted)} x 201 held, ${num(c.soldOut409)} x 409 SOLD_OUT, other: ${
+        Object.entries(c.otherAnswers)
+          .map(([k, v]) => `${num(v)} x ${k}`)
+          .join(', ') || 'none'
+      }${c.tokenReuses > 0 ? ` (${c.tokenReuses} requests reused a buyer: autocannon re-sent after a timeout)` : ''};`,
+      `- database: sold (held + confirmed) ${num(c.sold)}, available ${num(c.available)}, capacity - available ${num(c.capacityMinusAvailable)}, ` +
+        `${num(c.distinctBuyersWithTickets)} distinct buyers hold tickets;`,
+      `- admin inventory endpoint: ${c.inventoryConsistent ? 'consistent (available + held + confirmed = capacity, per-user counters match)' : '**inconsistent**'};`,
+      `- verdict: ${c.exact ? 'exactly the capacity sold' : '**not exact**'}, ${c.clean ? 'every other answer a clean 409 SOLD_OUT' : '**unexpected answers**'}.`,
+      '',
+    );
+  }
+  if (record.inventory.length > 0) {
+    lines.push('## Invariant after the run', '');
+    lines.push(
+      '| Event | Capacity | Available | Held | Confirmed | available + held + confirmed = capacity |',
+      '|---|---:|---:|---:|---:|---|',
+    );
+    for (const i of record.inventory) {
+      lines.push(
+        `| ${i.event} | ${num(i.capacity)} | ${num(i.available)} | ${num(i.held)} | ${num(i.confirmed)} | ${i.consistent ? 'yes' : '**no**'} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (record.analytics) {
+    lines.push('## Analytics', '');
+    lines.push(record.analytics.note, '');
+    const endpoints = analyticsEndpoints(record.analytics.result);
+    if (endpoints.length > 0) {
+      lines.push('| Endpoint | median ms | p95 ms |', '|---|---:|---:|');
+      for (const [name, timing] of endpoints)
+        lines.push(`| ${name} | ${timing.medianMs} | ${timing.p95Ms} |`);
+      lines.push('');
+    }
+    if (record.analytics.lines.length > 0) lines.push('```', ...record.analytics.lines, '```', '');
+  }
+  if (record.notes.length > 0) {
+    lines.push('## Notes', '');
+    for (const note of record.notes) lines.push(`- ${note}`);
+    lines.push('');
+  }
+  lines.push('## How to read it', '');
+  lines.push(
+    '- Each scenario runs a warm-up, then the measured window; req/s counts every answer, bookings/s only 201s.',
+    '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine.',
+    '- x ceiling compares throughput (bookings/s for booking scenarios) with the ceiling route at the same connection count; x baseline compares bookings/s with the FOR UPDATE baseline.',
+    '- CPU columns are cores in use during the measured window (1.0 = one core): the server process, the PostgreSQL under test, this driver (autocannon), and everything else on the machine (other = noise: it should be near 0).',
+    "- avg batch is reservations per allocation transaction, from the server's `/metrics`.",
+    '',
+  );
+  return lines.join('\n');
+}
