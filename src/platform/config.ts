@@ -124,7 +124,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     seedDemo: bool('SEED_DEMO', true) && !argv.includes('--no-seed'),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
-    bookingBatchSize: int('BOOKING_BATCH_SIZE', 256, 1, 5000),
+    bookingBatchSize: int('BOOKING_BATCH_SIZE', 1000, 1, 5000),
     bookingQueueLimit: int('BOOKING_QUEUE_LIMIT', 5000, 1, 1_000_000),
     expirySweepMs: int('EXPIRY_SWEEP_MS', 1000, 50, 60_000),
     webDir: path.resolve(projectRoot, env.WEB_DIR || 'dist/web'),

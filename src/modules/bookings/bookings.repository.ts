@@ -6,29 +6,38 @@ import type { BookingRow, BookingStatus, Database, TicketRow } from '../../platf
 
 type Trx = Transaction<Database>;
 
-export interface LockedTicketType {
-  ticketTypeId: string;
-  eventId: string;
-  available: number;
-  priceCents: number;
-  currency: string;
-  eventName: string;
-  eventStatus: string;
-  startsAt: Date;
-  venueName: string;
-  venueCity: string;
-  venueAddress: string | null;
-  maxTicketsPerUser: number;
-  holdTtlSeconds: number;
-  dbNow: Date;
-}
-
-export interface NewHold {
+export interface BatchRequest {
   id: string;
   userId: string;
   quantity: number;
-  amountCents: number;
 }
+
+export type BatchDecision =
+  | { ok: true }
+  | { code: 'SOLD_OUT' }
+  | { code: 'INSUFFICIENT_AVAILABILITY'; available: number }
+  | { code: 'TICKET_LIMIT_EXCEEDED'; limit: number; alreadyHeld: number };
+
+export type BatchResult =
+  | { status: 'not_found' | 'cancelled' | 'not_on_sale' | 'started' }
+  | {
+      status: 'ok';
+      ticketType: {
+        id: string;
+        eventId: string;
+        priceCents: number;
+        currency: string;
+        eventName: string;
+        startsAt: string;
+        venueName: string;
+        venueCity: string;
+        venueAddress: string | null;
+      };
+      createdAt: string;
+      expiresAt: string;
+      remaining: number;
+      results: BatchDecision[];
+    };
 
 export interface Released {
   ticketTypeId: string;
@@ -53,80 +62,22 @@ export class BookingsRepository {
   }
 
   /**
-   * Takes the ticket type's row lock for the whole batch transaction: this is where concurrent
-   * batches (of this and other processes) and cancellations queue up. FOR NO KEY UPDATE leaves
-   * foreign-key checks of inserted bookings unblocked.
+   * One allocation batch in one round trip (see migration 0005): locks the ticket type, locks
+   * the buyers' counters, decides in arrival order and writes every hold, returning a decision
+   * per request. Run it inside a transaction to add more writes (idempotency responses) to it.
    */
-  async lockTicketType(trx: Trx, ticketTypeId: string): Promise<LockedTicketType | undefined> {
-    const result = await sql<LockedTicketType>`
-      SELECT tt.id AS ticket_type_id, tt.event_id, tt.available, tt.price_cents, tt.currency,
-             e.name AS event_name, e.status AS event_status, e.starts_at, e.venue_name, e.venue_city,
-             e.venue_address, e.max_tickets_per_user, e.hold_ttl_seconds, now() AS db_now
-        FROM ticket_types tt JOIN events e ON e.id = tt.event_id
-       WHERE tt.id = ${ticketTypeId}
-         FOR NO KEY UPDATE OF tt`.execute(trx);
-    return result.rows[0];
-  }
-
-  /**
-   * Locks (creating when missing) the per-user counters of these buyers for the event and returns
-   * their held + confirmed counts. Users are locked in sorted order, so batches never deadlock.
-   */
-  async lockUserCounts(trx: Trx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-    const sorted = [...new Set(userIds)].sort();
-    // First make sure every row exists (a concurrent insert of the same row is waited for), then
-    // lock them all. Locking with SELECT … FOR UPDATE writes no new row versions, unlike a no-op
-    // upsert, which matters at hundreds of buyers per batch.
-    await sql`
-      INSERT INTO user_event_tickets (user_id, event_id, quantity)
-      SELECT u, ${eventId}::uuid, 0 FROM unnest(${sorted}::uuid[]) AS u ORDER BY u
-      ON CONFLICT (user_id, event_id) DO NOTHING`.execute(trx);
-    const result = await sql<{ userId: string; quantity: number }>`
-      SELECT user_id, quantity FROM user_event_tickets
-       WHERE event_id = ${eventId} AND user_id = ANY(${sorted}::uuid[])
-       ORDER BY user_id
-         FOR UPDATE`.execute(trx);
-    return new Map(result.rows.map((r) => [r.userId, r.quantity]));
-  }
-
-  /**
-   * Writes a batch's grants in one statement: the conditional decrement (still guarded by
-   * `available >= taken` and the CHECK constraint), the per-user counters and the holds.
-   * Returns false when the decrement did not apply, so the caller rolls the batch back.
-   */
-  async applyGrants(
-    trx: Trx,
-    input: {
-      ticketType: LockedTicketType;
-      taken: number;
-      perUser: Map<string, number>;
-      holds: NewHold[];
-      createdAt: Date;
-      expiresAt: Date;
-    },
-  ): Promise<boolean> {
-    const { ticketType, holds } = input;
-    const users = [...input.perUser.keys()].sort();
-    const result = await sql<{ decremented: number }>`
-      WITH dec AS (
-        UPDATE ticket_types SET available = available - ${input.taken}::int
-         WHERE id = ${ticketType.ticketTypeId} AND available >= ${input.taken}::int
-        RETURNING id
-      ), counts AS (
-        UPDATE user_event_tickets u SET quantity = u.quantity + v.q
-          FROM unnest(${users}::uuid[], ${users.map((u) => input.perUser.get(u) ?? 0)}::int[]) AS v(uid, q)
-         WHERE u.user_id = v.uid AND u.event_id = ${ticketType.eventId}
-      ), ins AS (
-        INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency,
-                              expires_at, created_at)
-        SELECT h.id, h.user_id, ${ticketType.eventId}, ${ticketType.ticketTypeId}, h.quantity, 'held', h.amount,
-               ${ticketType.currency}, ${input.expiresAt}, ${input.createdAt}
-          FROM unnest(${holds.map((h) => h.id)}::uuid[], ${holds.map((h) => h.userId)}::uuid[],
-                      ${holds.map((h) => h.quantity)}::int[], ${holds.map((h) => h.amountCents)}::int[])
-               AS h(id, user_id, quantity, amount)
-      )
-      SELECT count(*)::int AS decremented FROM dec`.execute(trx);
-    return (result.rows[0]?.decremented ?? 0) === 1;
+  async reserveBatch(
+    executor: Trx | undefined,
+    ticketTypeId: string,
+    requests: BatchRequest[],
+  ): Promise<BatchResult> {
+    const result = await sql<{ result: BatchResult }>`
+      SELECT evently_reserve_batch(${ticketTypeId}::uuid, ${JSON.stringify(requests)}::jsonb) AS result`.execute(
+      executor ?? this.db,
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('evently_reserve_batch returned no row');
+    return row.result;
   }
 
   /** Returns seats and per-user counts for released bookings, aggregated and in lock order. */

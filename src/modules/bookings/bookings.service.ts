@@ -9,12 +9,12 @@ import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
 import type { EventDirectory } from '../events/event-directory.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import { type Event, toEvent } from '../events/events.service.js';
-import { type AllocationOutcome, allocate } from './allocation.js';
 import { BatchLanes } from './batch-lanes.js';
 import type {
+  BatchDecision,
+  BatchResult,
   BookingsRepository,
   BookingWithEvent,
-  LockedTicketType,
   Released,
 } from './bookings.repository.js';
 import type { IdempotencyScope, IdempotencyStore } from './idempotency.js';
@@ -98,17 +98,44 @@ export function toBooking(row: BookingWithEvent, tickets: Pick<TicketRow, 'code'
   };
 }
 
-function outcomeError(outcome: Exclude<AllocationOutcome, { ok: true }>): DomainError {
-  switch (outcome.code) {
+function decisionError(decision: Exclude<BatchDecision, { ok: true }>): DomainError {
+  switch (decision.code) {
     case 'SOLD_OUT':
-      return new DomainError('SOLD_OUT', 'Sold out: no tickets of this type are left', { available: 0 });
+      return soldOut();
     case 'INSUFFICIENT_AVAILABILITY':
-      return new DomainError('INSUFFICIENT_AVAILABILITY', `Only ${outcome.available} tickets are left`, {
-        available: outcome.available,
+      return new DomainError('INSUFFICIENT_AVAILABILITY', `Only ${decision.available} tickets are left`, {
+        available: decision.available,
       });
     case 'TICKET_LIMIT_EXCEEDED':
-      return limitExceeded(outcome.limit, outcome.alreadyHeld);
+      return limitExceeded(decision.limit, decision.alreadyHeld);
   }
+}
+
+const soldOut = () =>
+  new DomainError('SOLD_OUT', 'Sold out: no tickets of this type are left', { available: 0 });
+
+function newHold(item: ReserveItem, batch: Extract<BatchResult, { status: 'ok' }>): Booking {
+  const tt = batch.ticketType;
+  return {
+    id: item.bookingId,
+    status: 'held',
+    eventId: tt.eventId,
+    event: {
+      id: tt.eventId,
+      name: tt.eventName,
+      startsAt: new Date(tt.startsAt).toISOString(),
+      venue: { name: tt.venueName, city: tt.venueCity, address: tt.venueAddress },
+    },
+    ticketTypeId: tt.id,
+    quantity: item.quantity,
+    amountCents: item.quantity * tt.priceCents,
+    currency: tt.currency,
+    expiresAt: new Date(batch.expiresAt).toISOString(),
+    createdAt: new Date(batch.createdAt).toISOString(),
+    confirmedAt: null,
+    cancelledAt: null,
+    tickets: [],
+  };
 }
 
 const limitExceeded = (limit: number, alreadyHeld: number) =>
@@ -187,7 +214,7 @@ export class BookingsService {
     if (route.status === 'draft') throw notBookable('it is not on sale yet');
     if (route.startsAt.getTime() <= Date.now()) throw notBookable('it has already started');
     if (input.quantity > route.maxTicketsPerUser) throw limitExceeded(route.maxTicketsPerUser, 0);
-    if (this.soldOut.isSoldOut(ticketTypeId)) throw outcomeError({ ok: false, code: 'SOLD_OUT' });
+    if (this.soldOut.isSoldOut(ticketTypeId)) throw soldOut();
 
     const outcome = await this.lanes.submit(ticketTypeId, {
       bookingId: randomUUID(),
@@ -202,90 +229,49 @@ export class BookingsService {
   }
 
   /**
-   * One allocation transaction for a batch of reservations of one ticket type: lock the ticket
-   * type, lock the buyers' counters, decide in arrival order, write all grants in one statement.
+   * One allocation batch for one ticket type, decided and written by evently_reserve_batch in a
+   * single round trip. Only when some request carries an Idempotency-Key does the batch run in a
+   * transaction, so the stored responses commit with the holds they describe.
    */
   private async reserveBatch(ticketTypeId: string, items: ReserveItem[]): Promise<ReserveOutcome[]> {
-    let remaining = -1;
-    const outcomes = await this.repo.transaction(async (trx): Promise<ReserveOutcome[]> => {
-      const tt = await this.repo.lockTicketType(trx, ticketTypeId);
-      if (!tt)
-        return items.map(() => ({ ok: false, error: notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type') }));
-      const rejectAll = (error: DomainError) => items.map((): ReserveOutcome => ({ ok: false, error }));
-      if (tt.eventStatus === 'cancelled') return rejectAll(notBookable('it was cancelled'));
-      if (tt.eventStatus !== 'published') return rejectAll(notBookable('it is not on sale yet'));
-      if (tt.startsAt <= tt.dbNow) return rejectAll(notBookable('it has already started'));
-      if (tt.available === 0) {
-        remaining = 0;
-        return rejectAll(outcomeError({ ok: false, code: 'SOLD_OUT' }));
-      }
-
-      const counts = await this.repo.lockUserCounts(
-        trx,
-        tt.eventId,
-        items.map((i) => i.userId),
-      );
-      const decision = allocate(tt.available, items, counts, tt.maxTicketsPerUser);
-      remaining = decision.remaining;
-      const createdAt = tt.dbNow;
-      const expiresAt = new Date(createdAt.getTime() + tt.holdTtlSeconds * 1000);
-      const granted = items.filter((_, i) => decision.outcomes[i]?.ok);
-      if (granted.length > 0) {
-        const applied = await this.repo.applyGrants(trx, {
-          ticketType: tt,
-          taken: decision.taken,
-          perUser: decision.perUser,
-          holds: granted.map((g) => ({
-            id: g.bookingId,
-            userId: g.userId,
-            quantity: g.quantity,
-            amountCents: g.quantity * tt.priceCents,
-          })),
-          createdAt,
-          expiresAt,
-        });
-        // Cannot happen under the row lock; if it ever does, the batch rolls back whole.
-        if (!applied) throw new Error('conditional decrement did not apply under the ticket type lock');
-      }
-      const results = items.map((item, i): ReserveOutcome => {
-        const outcome = decision.outcomes[i] as AllocationOutcome;
-        if (!outcome.ok) return { ok: false, error: outcomeError(outcome) };
-        return { ok: true, booking: this.newHold(item, tt, createdAt, expiresAt) };
+    const requests = items.map((i) => ({ id: i.bookingId, userId: i.userId, quantity: i.quantity }));
+    const decide = async (executor?: Trx): Promise<{ outcomes: ReserveOutcome[]; remaining?: number }> => {
+      const result = await this.repo.reserveBatch(executor, ticketTypeId, requests);
+      const rejectAll = (error: DomainError) => ({
+        outcomes: items.map((): ReserveOutcome => ({ ok: false, error })),
       });
-      await this.idempotency.completeMany(
-        trx,
-        results.flatMap((result, i) => {
-          const scope = items[i]?.idempotency;
-          return result.ok && scope ? [{ scope, status: 201, body: result.booking }] : [];
-        }),
-      );
-      return results;
-    });
+      switch (result.status) {
+        case 'not_found':
+          return rejectAll(notFound('TICKET_TYPE_NOT_FOUND', 'Ticket type'));
+        case 'cancelled':
+          return rejectAll(notBookable('it was cancelled'));
+        case 'not_on_sale':
+          return rejectAll(notBookable('it is not on sale yet'));
+        case 'started':
+          return rejectAll(notBookable('it has already started'));
+      }
+      const outcomes = items.map((item, i): ReserveOutcome => {
+        const decision = result.results[i];
+        if (!decision) throw new Error('evently_reserve_batch answered fewer requests than it was given');
+        if ('ok' in decision) return { ok: true, booking: newHold(item, result) };
+        return { ok: false, error: decisionError(decision) };
+      });
+      if (executor) {
+        await this.idempotency.completeMany(
+          executor,
+          outcomes.flatMap((outcome, i) => {
+            const scope = items[i]?.idempotency;
+            return outcome.ok && scope ? [{ scope, status: 201, body: outcome.booking }] : [];
+          }),
+        );
+      }
+      return { outcomes, remaining: result.remaining };
+    };
+    const { outcomes, remaining } = items.some((i) => i.idempotency)
+      ? await this.repo.transaction((trx) => decide(trx))
+      : await decide();
     if (remaining === 0) this.soldOut.mark(ticketTypeId);
     return outcomes;
-  }
-
-  private newHold(item: ReserveItem, tt: LockedTicketType, createdAt: Date, expiresAt: Date): Booking {
-    return {
-      id: item.bookingId,
-      status: 'held',
-      eventId: tt.eventId,
-      event: {
-        id: tt.eventId,
-        name: tt.eventName,
-        startsAt: tt.startsAt.toISOString(),
-        venue: { name: tt.venueName, city: tt.venueCity, address: tt.venueAddress },
-      },
-      ticketTypeId: tt.ticketTypeId,
-      quantity: item.quantity,
-      amountCents: item.quantity * tt.priceCents,
-      currency: tt.currency.trim(),
-      expiresAt: expiresAt.toISOString(),
-      createdAt: createdAt.toISOString(),
-      confirmedAt: null,
-      cancelledAt: null,
-      tickets: [],
-    };
   }
 
   /** Phase 2 of a two-phase booking. */

@@ -4,10 +4,12 @@ import * as m0001 from './0001_accounts_and_catalog.js';
 import * as m0002 from './0002_bookings.js';
 import * as m0003 from './0003_analytics_rollups.js';
 import * as m0004 from './0004_events_admin_index.js';
+import * as m0005 from './0005_reserve_batch_function.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
   '0002_bookings': m0002,
   '0003_analytics_rollups': m0003,
   '0004_events_admin_index': m0004,
+  '0005_reserve_batch_function': m0005,
 };

@@ -1,0 +1,122 @@
+// The allocation decision of one batch, made by evently_reserve_batch inside PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchRequest } from '../../src/modules/bookings/bookings.repository.js';
+import { adminSession, createEvent, expectInventoryConsistent, type Session } from '../helpers/api.js';
+import { createTestApp, type TestContext } from '../helpers/app.js';
+import { bulkUsers } from '../helpers/users.js';
+
+describe('evently_reserve_batch (one batch, one round trip)', () => {
+  let t: TestContext;
+  let admin: Session;
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await adminSession(t.app);
+  });
+  afterAll(() => t.close());
+
+  const repo = () =>
+    (
+      t.app.ctx.bookings as unknown as {
+        repo: import('../../src/modules/bookings/bookings.repository.js').BookingsRepository;
+      }
+    ).repo;
+  const batch = (ticketTypeId: string, requests: BatchRequest[]) =>
+    repo().reserveBatch(undefined, ticketTypeId, requests);
+
+  it('serves in arrival order and lets a smaller request pass one that does not fit', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 3 }],
+    });
+    const [a, b, c, d] = await bulkUsers(t.app, 4);
+    const result = await batch(event.ticketTypes[0].id, [
+      { id: randomUUID(), userId: a?.userId as string, quantity: 2 },
+      { id: randomUUID(), userId: b?.userId as string, quantity: 2 },
+      { id: randomUUID(), userId: c?.userId as string, quantity: 1 },
+      { id: randomUUID(), userId: d?.userId as string, quantity: 1 },
+    ]);
+    expect(result.status).toBe('ok');
+    if (result.status !== 'ok') return;
+    expect(result.results).toEqual([
+      { ok: true },
+      { code: 'INSUFFICIENT_AVAILABILITY', available: 1 },
+      { ok: true },
+      { code: 'SOLD_OUT' },
+    ]);
+    expect(result.remaining).toBe(0);
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
+  it('counts a buyer’s earlier tickets and earlier grants of the same batch against the limit', async () => {
+    const event = await createEvent(t.app, admin, { maxTicketsPerUser: 4 });
+    const [a, b] = await bulkUsers(t.app, 2);
+    const tt = event.ticketTypes[0].id;
+    await batch(tt, [{ id: randomUUID(), userId: a?.userId as string, quantity: 1 }]);
+    const result = await batch(tt, [
+      { id: randomUUID(), userId: a?.userId as string, quantity: 2 },
+      { id: randomUUID(), userId: a?.userId as string, quantity: 2 },
+      { id: randomUUID(), userId: b?.userId as string, quantity: 1 },
+    ]);
+    expect(result.status === 'ok' && result.results).toEqual([
+      { ok: true },
+      { code: 'TICKET_LIMIT_EXCEEDED', limit: 4, alreadyHeld: 3 },
+      { ok: true },
+    ]);
+  });
+
+  it('never grants more than available nor past the limit, and grants greedily (property)', async () => {
+    const users = await bulkUsers(t.app, 4);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.record({ user: fc.nat(3), quantity: fc.integer({ min: 1, max: 5 }) }), { maxLength: 25 }),
+        async (capacity, limit, picks) => {
+          const event = await createEvent(t.app, admin, {
+            maxTicketsPerUser: limit,
+            ticketTypes: [{ name: 'GA', priceCents: 100, capacity }],
+          });
+          const requests = picks.map((p) => ({
+            id: randomUUID(),
+            userId: users[p.user]?.userId as string,
+            quantity: p.quantity,
+          }));
+          const result = await batch(event.ticketTypes[0].id, requests);
+          if (result.status !== 'ok') throw new Error(result.status);
+          // The same rule, replayed in the test: first come, first served.
+          let left = capacity;
+          const held = new Map<string, number>();
+          requests.forEach((r, i) => {
+            const decision = result.results[i];
+            const mine = held.get(r.userId) ?? 0;
+            if (left === 0) expect(decision).toEqual({ code: 'SOLD_OUT' });
+            else if (mine + r.quantity > limit)
+              expect(decision).toEqual({ code: 'TICKET_LIMIT_EXCEEDED', limit, alreadyHeld: mine });
+            else if (r.quantity > left)
+              expect(decision).toEqual({ code: 'INSUFFICIENT_AVAILABILITY', available: left });
+            else {
+              expect(decision).toEqual({ ok: true });
+              left -= r.quantity;
+              held.set(r.userId, mine + r.quantity);
+            }
+          });
+          expect(result.remaining).toBe(left);
+          await expectInventoryConsistent(t.app, admin, event.id);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses cancelled and started events as a whole, and writes nothing', async () => {
+    const [a] = await bulkUsers(t.app, 1);
+    const started = await createEvent(t.app, admin, { startsAt: new Date(Date.now() - 1000).toISOString() });
+    const result = await batch(started.ticketTypes[0].id, [
+      { id: randomUUID(), userId: a?.userId as string, quantity: 1 },
+    ]);
+    expect(result).toEqual({ status: 'started' });
+    expect((await batch(randomUUID(), [])).status).toBe('not_found');
+    await expectInventoryConsistent(t.app, admin, started.id);
+  });
+});
