@@ -63,37 +63,57 @@ export class BatchLanes<T, R> {
     };
   }
 
+  private takeBatch(lane: Lane<T, R>): Pending<T, R>[] {
+    const batch = lane.queue.splice(0, this.options.maxBatch);
+    this.waiting -= batch.length;
+    this.batches++;
+    this.batchedItems += batch.length;
+    return batch;
+  }
+
+  /**
+   * Runs batch after batch. As soon as a batch is decided, the next one starts, and only then
+   * are the finished batch's requests answered (on the next turn of the event loop): writing a
+   * few hundred responses must not delay the next batch's query while the lock is free.
+   */
   private async drain(key: string, lane: Lane<T, R>): Promise<void> {
-    while (lane.queue.length > 0) {
-      const batch = lane.queue.splice(0, this.options.maxBatch);
-      this.waiting -= batch.length;
-      this.batches++;
-      this.batchedItems += batch.length;
-      await this.runSafely(key, batch);
+    let running = this.runSafely(key, this.takeBatch(lane));
+    for (;;) {
+      const settle = await running;
+      const more = lane.queue.length > 0;
+      if (more) running = this.runSafely(key, this.takeBatch(lane));
+      setImmediate(settle);
+      if (!more) break;
     }
     lane.running = false;
     this.lanes.delete(key);
   }
 
   /**
-   * A failed batch wrote nothing (its transaction rolled back). Its requests are retried one by
-   * one, so one bad request cannot fail its neighbours; a request that fails alone gets 503.
+   * Runs one batch and returns how to answer its requests. A failed batch wrote nothing (its
+   * transaction rolled back): its requests are retried one by one, so one bad request cannot fail
+   * its neighbours; a request that fails alone gets 503.
    */
-  private async runSafely(key: string, batch: Pending<T, R>[]): Promise<void> {
+  private async runSafely(key: string, batch: Pending<T, R>[]): Promise<() => void> {
     try {
       const results = await this.options.runBatch(
         key,
         batch.map((p) => p.item),
       );
-      for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
-      return;
+      return () => {
+        for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
+      };
     } catch (error) {
       this.options.onBatchFailure?.(error, batch.length);
       if (batch.length === 1) {
-        batch[0]?.reject(error instanceof DomainError ? error : overloaded());
-        return;
+        const pending = batch[0];
+        return () => pending?.reject(error instanceof DomainError ? error : overloaded());
       }
     }
-    for (const pending of batch) await this.runSafely(key, [pending]);
+    const settlers: (() => void)[] = [];
+    for (const pending of batch) settlers.push(await this.runSafely(key, [pending]));
+    return () => {
+      for (const settle of settlers) settle();
+    };
   }
 }
