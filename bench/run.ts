@@ -618,7 +618,7 @@ async function main(): Promise<void> {
       postgres,
       settings: {
         DB_POOL_SIZE: options.poolSize,
-        BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '256 (default)',
+        BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '1000 (default)',
         warmupSeconds: options.warmupSeconds,
         durationSeconds: options.durationSeconds,
         hotBuyers: options.hotBuyers,
