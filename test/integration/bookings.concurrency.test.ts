@@ -175,6 +175,31 @@ describe('zero overselling under concurrency', () => {
     expect(refunded).toBe(charged);
   });
 
+  it('two confirms of one hold at once: one wins, the twin is 409, the money is charged once and kept', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 900, capacity: 20 }],
+    });
+    const buyers = await bulkUsers(t.app, 10);
+    for (const buyer of buyers) {
+      const hold = (await reserve(t.app, buyer, { eventId: event.id, quantity: 2 })).json();
+      const results = await Promise.all([confirm(t.app, buyer, hold.id), confirm(t.app, buyer, hold.id)]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+      const payments = await t.db.db
+        .selectFrom('payments')
+        .select(['kind', 'amountCents'])
+        .where('bookingId', '=', hold.id)
+        .execute();
+      // Found by the property test: the losing twin used to refund the winner's own charge.
+      expect(payments).toEqual([{ kind: 'charge', amountCents: 1800 }]);
+      const after = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/bookings/${hold.id}`, headers: auth(buyer) })
+      ).json();
+      expect(after.status).toBe('confirmed');
+      expect(after.tickets).toHaveLength(2);
+    }
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
   it('cancel twice at once: one 200, one 409, seats returned once', async () => {
     const event = await createEvent(t.app, admin, {
       ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 10 }],

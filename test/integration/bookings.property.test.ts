@@ -136,6 +136,15 @@ describe('property: random interleavings keep the invariant', () => {
               .groupBy('userId')
               .execute();
             for (const row of perUser) expect(Number(row.live)).toBeLessThanOrEqual(LIMIT);
+            // Money: what the provider holds for each booking equals what the booking says was paid
+            // and not refunded (a lost race's charge must come back, a won one must stay).
+            const ledger = await sql<{ net: number; expected: number }>`
+            SELECT COALESCE(sum(CASE p.kind WHEN 'charge' THEN p.amount_cents ELSE -p.amount_cents END), 0)::int AS net,
+                   (b.paid_cents - b.refunded_cents) AS expected
+              FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id
+             WHERE b.event_id = ${event.id}
+             GROUP BY b.id`.execute(t.db.db);
+            for (const row of ledger.rows) expect(row.net).toBe(row.expected);
           }
         },
       ),

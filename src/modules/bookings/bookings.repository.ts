@@ -226,6 +226,7 @@ export class BookingsRepository {
       kind: 'charge' | 'refund';
       provider: string;
       providerRef: string;
+      refundOf?: string;
       amountCents: number;
       currency: string;
     }[],
@@ -233,14 +234,36 @@ export class BookingsRepository {
     if (rows.length > 0) await trx.insertInto('payments').values(rows).execute();
   }
 
-  chargeOf(trx: Trx, bookingIds: string[]) {
+  /** Charges of these bookings that no refund has returned yet. */
+  unrefundedCharges(trx: Trx, bookingIds: string[]) {
     if (bookingIds.length === 0) return Promise.resolve([]);
     return trx
-      .selectFrom('payments')
-      .select(['bookingId', 'providerRef', 'amountCents', 'currency'])
-      .where('bookingId', 'in', bookingIds)
-      .where('kind', '=', 'charge')
+      .selectFrom('payments as c')
+      .select(['c.bookingId', 'c.providerRef', 'c.amountCents', 'c.currency'])
+      .where('c.bookingId', 'in', bookingIds)
+      .where('c.kind', '=', 'charge')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('payments as r')
+              .select('r.id')
+              .whereRef('r.provider', '=', 'c.provider')
+              .whereRef('r.refundOf', '=', 'c.providerRef'),
+          ),
+        ),
+      )
       .execute();
+  }
+
+  async hasCharge(bookingId: string, providerRef: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('payments')
+      .select('id')
+      .where('bookingId', '=', bookingId)
+      .where('kind', '=', 'charge')
+      .where('providerRef', '=', providerRef)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   ticketsOf(bookingIds: string[], executor: Db | Trx = this.db): Promise<TicketRow[]> {

@@ -348,33 +348,41 @@ export class BookingsService {
     });
     if (confirmed) return confirmed;
 
-    // Lost the race: give the money back, keep a record of both movements.
-    const refund = await this.payments.refund({
-      chargeRef: charge.ref,
-      amountCents: hold.amountCents,
-      currency: hold.currency,
-    });
-    await this.repo.transaction((trx) =>
-      this.repo.recordPayments(trx, [
-        {
-          bookingId: hold.id,
-          kind: 'charge',
-          provider,
-          providerRef: charge.ref,
-          amountCents: hold.amountCents,
-          currency: hold.currency,
-        },
-        {
-          bookingId: hold.id,
-          kind: 'refund',
-          provider,
-          providerRef: refund.ref,
-          amountCents: hold.amountCents,
-          currency: hold.currency,
-        },
-      ]),
-    );
+    // Lost the race. The compare-and-set waited for the winner's commit, so its payment is
+    // visible: when the winner was a twin request that paid with this very charge (same
+    // provider idempotency key), the money belongs to the confirmed booking and stays.
+    // Otherwise give it back and keep a record of both movements.
     const current = await this.repo.findById(hold.id);
+    const chargeIsTheBookings =
+      current?.status === 'confirmed' && (await this.repo.hasCharge(hold.id, charge.ref));
+    if (!chargeIsTheBookings) {
+      const refund = await this.payments.refund({
+        chargeRef: charge.ref,
+        amountCents: hold.amountCents,
+        currency: hold.currency,
+      });
+      await this.repo.transaction((trx) =>
+        this.repo.recordPayments(trx, [
+          {
+            bookingId: hold.id,
+            kind: 'charge',
+            provider,
+            providerRef: charge.ref,
+            amountCents: hold.amountCents,
+            currency: hold.currency,
+          },
+          {
+            bookingId: hold.id,
+            kind: 'refund',
+            provider,
+            providerRef: refund.ref,
+            refundOf: charge.ref,
+            amountCents: hold.amountCents,
+            currency: hold.currency,
+          },
+        ]),
+      );
+    }
     if (!current || current.status === 'expired' || current.status === 'held') {
       if (current?.status === 'held') await this.expireNow(hold.id);
       throw new DomainError(
@@ -384,7 +392,9 @@ export class BookingsService {
     }
     throw new DomainError(
       'INVALID_BOOKING_STATE',
-      `The booking was ${current.status} meanwhile; the charge was refunded`,
+      chargeIsTheBookings
+        ? 'The booking was already confirmed by another request'
+        : `The booking was ${current.status} meanwhile; the charge was refunded`,
       {
         status: current.status,
       },
@@ -431,7 +441,7 @@ export class BookingsService {
       rows.map((r) => r.id),
     );
     const paid = rows.filter((r) => r.paidCents > 0);
-    const charges = await this.repo.chargeOf(
+    const charges = await this.repo.unrefundedCharges(
       trx,
       paid.map((r) => r.id),
     );
@@ -447,6 +457,7 @@ export class BookingsService {
         kind: 'refund' as const,
         provider: this.payments.name,
         providerRef: refund.ref,
+        refundOf: charge.providerRef,
         amountCents: charge.amountCents,
         currency: charge.currency,
       });

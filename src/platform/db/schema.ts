@@ -98,6 +98,8 @@ export interface PaymentTable {
   kind: 'charge' | 'refund';
   provider: string;
   providerRef: string;
+  /** For a refund: the providerRef of the charge it returns. */
+  refundOf: ColumnType<string | null, string | null | undefined, never>;
   amountCents: number;
   currency: string;
   createdAt: CreatedAt;

@@ -5,6 +5,7 @@ import * as m0002 from './0002_bookings.js';
 import * as m0003 from './0003_analytics_rollups.js';
 import * as m0004 from './0004_events_admin_index.js';
 import * as m0005 from './0005_reserve_batch_function.js';
+import * as m0006 from './0006_payment_ledger.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_analytics_rollups': m0003,
   '0004_events_admin_index': m0004,
   '0005_reserve_batch_function': m0005,
+  '0006_payment_ledger': m0006,
 };
