@@ -319,7 +319,14 @@ export class BookingsService {
         options.oneStep ? undefined : { expiresAt: hold.expiresAt },
       );
     }
-    const provider = this.payments.name;
+    const chargeRow = {
+      bookingId: hold.id,
+      kind: 'charge' as const,
+      provider: this.payments.name,
+      providerRef: charge.ref,
+      amountCents: hold.amountCents,
+      currency: hold.currency,
+    };
     const confirmed = await this.repo.transaction(async (trx) => {
       const won = await this.repo.confirmHold(trx, hold.id, hold.amountCents);
       if (!won) return undefined;
@@ -330,16 +337,7 @@ export class BookingsService {
         code: ticketCode(),
       }));
       await this.repo.insertTickets(trx, tickets);
-      await this.repo.recordPayments(trx, [
-        {
-          bookingId: hold.id,
-          kind: 'charge',
-          provider,
-          providerRef: charge.ref,
-          amountCents: hold.amountCents,
-          currency: hold.currency,
-        },
-      ]);
+      await this.repo.recordPayments(trx, [chargeRow]);
       const booking = await this.load(trx, hold.id);
       if (options.idempotency) {
         await this.idempotency.complete(options.idempotency, options.oneStep ? 201 : 200, booking, trx);
@@ -363,23 +361,8 @@ export class BookingsService {
       });
       await this.repo.transaction((trx) =>
         this.repo.recordPayments(trx, [
-          {
-            bookingId: hold.id,
-            kind: 'charge',
-            provider,
-            providerRef: charge.ref,
-            amountCents: hold.amountCents,
-            currency: hold.currency,
-          },
-          {
-            bookingId: hold.id,
-            kind: 'refund',
-            provider,
-            providerRef: refund.ref,
-            refundOf: charge.ref,
-            amountCents: hold.amountCents,
-            currency: hold.currency,
-          },
+          chargeRow,
+          { ...chargeRow, kind: 'refund', providerRef: refund.ref, refundOf: charge.ref },
         ]),
       );
     }
