@@ -47,3 +47,17 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
+
+/** An error with a "Try again" button, for a failed load the visitor can repeat. */
+export function RetryableError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return (
+    <ErrorMessage
+      error={error}
+      action={
+        <button type="button" className="button button-secondary" onClick={onRetry}>
+          Try again
+        </button>
+      }
+    />
+  );
+}

@@ -4,6 +4,7 @@ import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { ErrorMessage } from '../components/Status.tsx';
+import { TextField } from '../components/TextField.tsx';
 
 /** Only same-site paths, so ?next= cannot send someone to another origin. */
 function safeNext(value: string | null): string {
@@ -42,28 +43,24 @@ export function LoginPage() {
         <PageTitle title="Log in" />
         <p className="muted">Welcome back. Log in to book tickets and see your bookings.</p>
         <form onSubmit={onSubmit} className="stack" noValidate={false}>
-          <div className="field">
-            <label htmlFor="login-email">Email</label>
-            <input
-              id="login-email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="login-password">Password</label>
-            <input
-              id="login-password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="login-email"
+            label="Email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <TextField
+            id="login-password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
           <ErrorMessage error={error} />
           <button type="submit" className="button button-block button-large" disabled={busy} aria-busy={busy}>
             {busy ? 'Logging in…' : 'Log in'}
@@ -116,48 +113,37 @@ export function SignupPage() {
         <PageTitle title="Create your account" />
         <p className="muted">It takes a few seconds. Then reserve tickets right away.</p>
         <form onSubmit={onSubmit} className="stack">
-          <div className="field">
-            <label htmlFor="signup-name">Name</label>
-            <input
-              id="signup-name"
-              autoComplete="name"
-              required
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="signup-email">Email</label>
-            <input
-              id="signup-email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="signup-password">Password</label>
-            <input
-              id="signup-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              aria-describedby="signup-password-hint"
-              aria-invalid={passwordTouched && passwordTooShort}
-              value={password}
-              onBlur={() => setPasswordTouched(true)}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-            <p
-              id="signup-password-hint"
-              className={passwordTouched && passwordTooShort ? 'hint hint-error' : 'hint'}
-            >
-              At least 8 characters.
-            </p>
-          </div>
+          <TextField
+            id="signup-name"
+            label="Name"
+            autoComplete="name"
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <TextField
+            id="signup-email"
+            label="Email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <TextField
+            id="signup-password"
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            hint="At least 8 characters."
+            hintError={passwordTouched && passwordTooShort}
+            aria-invalid={passwordTouched && passwordTooShort}
+            value={password}
+            onBlur={() => setPasswordTouched(true)}
+            onChange={(e) => setPassword(e.target.value)}
+          />
           <ErrorMessage error={error} />
           <button type="submit" className="button button-block button-large" disabled={busy} aria-busy={busy}>
             {busy ? 'Creating account…' : 'Sign up'}

@@ -5,8 +5,10 @@ import { isAbort } from '../api/client.ts';
 import { type EventFilters, events } from '../api/endpoints.ts';
 import type { EventItem } from '../api/types.ts';
 import { EventCard } from '../components/EventCard.tsx';
+import { LoadMore } from '../components/LoadMore.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
-import { EmptyState, ErrorMessage, Loading } from '../components/Status.tsx';
+import { EmptyState, ErrorMessage, Loading, RetryableError } from '../components/Status.tsx';
+import { TextField } from '../components/TextField.tsx';
 
 const FILTER_KEYS = ['q', 'city', 'category', 'from', 'to'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -106,58 +108,56 @@ export function EventsPage() {
           </p>
           <search>
             <form className="search-form" onSubmit={onSubmit} aria-label="Search events">
-              <div className="field field-q">
-                <label htmlFor="f-q">Search</label>
-                <input
-                  id="f-q"
-                  type="search"
-                  name="q"
-                  placeholder="Artist, event or venue"
-                  value={form.q}
-                  onChange={update('q')}
-                />
-              </div>
-              <div className="field">
-                <label htmlFor="f-city">City</label>
-                <input
-                  id="f-city"
-                  name="city"
-                  placeholder="Any city"
-                  value={form.city}
-                  onChange={update('city')}
-                />
-              </div>
-              <div className="field">
-                <label htmlFor="f-category">Category</label>
-                <input
-                  id="f-category"
-                  name="category"
-                  list="category-suggestions"
-                  placeholder="Any category"
-                  value={form.category}
-                  onChange={update('category')}
-                />
+              <TextField
+                id="f-q"
+                label="Search"
+                className="field-q"
+                type="search"
+                name="q"
+                placeholder="Artist, event or venue"
+                value={form.q}
+                onChange={update('q')}
+              />
+              <TextField
+                id="f-city"
+                label="City"
+                name="city"
+                placeholder="Any city"
+                value={form.city}
+                onChange={update('city')}
+              />
+              <TextField
+                id="f-category"
+                label="Category"
+                name="category"
+                list="category-suggestions"
+                placeholder="Any category"
+                value={form.category}
+                onChange={update('category')}
+              >
                 <datalist id="category-suggestions">
                   {CATEGORIES.map((c) => (
                     <option key={c} value={c} />
                   ))}
                 </datalist>
-              </div>
-              <div className="field">
-                <label htmlFor="f-from">From</label>
-                <input id="f-from" type="date" name="from" value={form.from} onChange={update('from')} />
-              </div>
-              <div className="field">
-                <label htmlFor="f-to">To</label>
-                <input
-                  id="f-to"
-                  type="date"
-                  name="to"
-                  value={form.to}
-                  min={form.from || undefined}
-                  onChange={update('to')}
-                />
-              </div>
+              </TextField>
+              <TextField
+                id="f-from"
+                label="From"
+                type="date"
+                name="from"
+                value={form.from}
+                onChange={update('from')}
+              />
+              <TextField
+                id="f-to"
+                label="To"
+                type="date"
+                name="to"
+                value={form.to}
+                min={form.from || undefined}
+                onChange={update('to')}
+              />
               <div className="search-actions">
                 <button type="submit" className="button">
                   Search
@@ -188,18 +188,7 @@ export function EventsPage() {
         {loading ? (
           <Loading label="Loading events…" />
         ) : error && items.length === 0 ? (
-          <ErrorMessage
-            error={error}
-            action={
-              <button
-                type="button"
-                className="button button-secondary"
-                onClick={() => setReloadCount((n) => n + 1)}
-              >
-                Try again
-              </button>
-            }
-          />
+          <RetryableError error={error} onRetry={() => setReloadCount((n) => n + 1)} />
         ) : items.length === 0 ? (
           <EmptyState title={hasFilters ? 'No events match your search' : 'No upcoming events yet'}>
             <p className="muted">
@@ -221,19 +210,7 @@ export function EventsPage() {
               ))}
             </ul>
             {error ? <ErrorMessage error={error} /> : null}
-            {nextCursor && (
-              <div className="load-more">
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  onClick={loadMore}
-                  disabled={loadingMore}
-                  aria-busy={loadingMore}
-                >
-                  {loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              </div>
-            )}
+            {nextCursor && <LoadMore onLoadMore={loadMore} loading={loadingMore} />}
           </>
         )}
       </section>

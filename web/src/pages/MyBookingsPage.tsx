@@ -5,8 +5,9 @@ import { isAbort } from '../api/client.ts';
 import { bookings } from '../api/endpoints.ts';
 import type { Booking, BookingStatus } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { LoadMore } from '../components/LoadMore.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
-import { EmptyState, ErrorMessage, Loading } from '../components/Status.tsx';
+import { EmptyState, ErrorMessage, Loading, RetryableError } from '../components/Status.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { dateBadge, formatDateTime, formatMoney } from '../lib/format.ts';
 import { uuid } from '../lib/uuid.ts';
@@ -160,18 +161,7 @@ export function MyBookingsPage() {
         {loading ? (
           <Loading label="Loading bookings…" />
         ) : error && items.length === 0 ? (
-          <ErrorMessage
-            error={error}
-            action={
-              <button
-                type="button"
-                className="button button-secondary"
-                onClick={() => setReloadCount((n) => n + 1)}
-              >
-                Try again
-              </button>
-            }
-          />
+          <RetryableError error={error} onRetry={() => setReloadCount((n) => n + 1)} />
         ) : items.length === 0 ? (
           <EmptyState title={scope === 'upcoming' ? 'No upcoming bookings' : 'No past bookings'}>
             <p className="muted">
@@ -200,19 +190,7 @@ export function MyBookingsPage() {
               ))}
             </ul>
             {error ? <ErrorMessage error={error} /> : null}
-            {nextCursor && (
-              <div className="load-more">
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  onClick={loadMore}
-                  disabled={loadingMore}
-                  aria-busy={loadingMore}
-                >
-                  {loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              </div>
-            )}
+            {nextCursor && <LoadMore onLoadMore={loadMore} loading={loadingMore} />}
           </>
         )}
       </Tabs>

@@ -5,6 +5,7 @@ import { ApiError, isAbort } from '../../api/client.ts';
 import { admin, events } from '../../api/endpoints.ts';
 import type { EventItem, EventStats } from '../../api/types.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { LoadMore } from '../../components/LoadMore.tsx';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status.tsx';
 import { formatDateTime, formatMoney, formatPercent } from '../../lib/format.ts';
@@ -308,19 +309,7 @@ export function AdminEventsPage() {
             </table>
           </div>
           {error ? <ErrorMessage error={error} /> : null}
-          {nextCursor && (
-            <div className="load-more">
-              <button
-                type="button"
-                className="button button-secondary"
-                onClick={loadMore}
-                disabled={loadingMore}
-                aria-busy={loadingMore}
-              >
-                {loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
-          )}
+          {nextCursor && <LoadMore onLoadMore={loadMore} loading={loadingMore} />}
         </>
       )}
       <ConfirmDialog

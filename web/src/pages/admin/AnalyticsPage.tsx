@@ -16,7 +16,8 @@ import {
 import { admin, events } from '../../api/endpoints.ts';
 import type { AnalyticsSummary, DailyRow } from '../../api/types.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
-import { EmptyState, ErrorMessage, Loading } from '../../components/Status.tsx';
+import { EmptyState, ErrorMessage, Loading, RetryableError } from '../../components/Status.tsx';
+import { TextField } from '../../components/TextField.tsx';
 import { formatMoney, formatPercent, isoDay, minorDigits } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 
@@ -301,28 +302,24 @@ export function AnalyticsPage() {
       </div>
 
       <form className="card range-form" onSubmit={onSubmit} aria-label="Date range">
-        <div className="field">
-          <label htmlFor="a-from">From</label>
-          <input
-            id="a-from"
-            type="date"
-            value={draft.from}
-            max={draft.to}
-            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-            required
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="a-to">To</label>
-          <input
-            id="a-to"
-            type="date"
-            value={draft.to}
-            min={draft.from}
-            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
-            required
-          />
-        </div>
+        <TextField
+          id="a-from"
+          label="From"
+          type="date"
+          value={draft.from}
+          max={draft.to}
+          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          required
+        />
+        <TextField
+          id="a-to"
+          label="To"
+          type="date"
+          value={draft.to}
+          min={draft.from}
+          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          required
+        />
         <button type="submit" className="button">
           Update
         </button>
@@ -349,14 +346,7 @@ export function AnalyticsPage() {
       {summary.loading && !summary.data ? (
         <Loading label="Loading analytics…" />
       ) : summary.error ? (
-        <ErrorMessage
-          error={summary.error}
-          action={
-            <button type="button" className="button button-secondary" onClick={summary.reload}>
-              Try again
-            </button>
-          }
-        />
+        <RetryableError error={summary.error} onRetry={summary.reload} />
       ) : totals ? (
         <dl className="stat-grid" aria-label="Totals for the selected range">
           <StatCard label="Tickets sold" value={totals.ticketsSold.toLocaleString()} />

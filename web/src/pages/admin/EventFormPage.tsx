@@ -1,6 +1,6 @@
 // Create or edit an event and its ticket types. Edits send If-Match so concurrent changes
 // by another organiser are caught instead of silently overwritten.
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../api/client.ts';
 import { admin, events } from '../../api/endpoints.ts';
@@ -37,6 +37,9 @@ interface FormState {
 }
 
 type Errors = Record<string, string>;
+
+/** The form's fields that a text, date or number input edits directly. */
+type TextKey = Exclude<keyof FormState, 'status' | 'ticketTypes'>;
 
 let rowCounter = 0;
 const newRow = (currency = 'USD'): TicketRow => ({
@@ -86,6 +89,12 @@ function fromEvent(event: EventItem): FormState {
   };
 }
 
+/** Limits of the event's numeric settings: the inputs offer them and validate() enforces them. */
+const BOUNDS = {
+  maxTicketsPerUser: { min: 1, max: 1000 },
+  holdTtlSeconds: { min: 1, max: 3600 },
+} as const;
+
 function intIn(value: string, min: number, max: number): number | null {
   if (!/^\d+$/.test(value.trim())) return null;
   const n = Number(value);
@@ -103,9 +112,13 @@ function validate(form: FormState, isNew: boolean): { errors: Errors; body: Even
   if (form.endsAt && form.startsAt && new Date(form.endsAt) <= new Date(form.startsAt)) {
     errors.endsAt = 'The end must be after the start.';
   }
-  const maxTickets = intIn(form.maxTicketsPerUser, 1, 1000);
+  const maxTickets = intIn(
+    form.maxTicketsPerUser,
+    BOUNDS.maxTicketsPerUser.min,
+    BOUNDS.maxTicketsPerUser.max,
+  );
   if (maxTickets === null) errors.maxTicketsPerUser = 'Enter a whole number from 1 to 1000.';
-  const holdTtl = intIn(form.holdTtlSeconds, 1, 3600);
+  const holdTtl = intIn(form.holdTtlSeconds, BOUNDS.holdTtlSeconds.min, BOUNDS.holdTtlSeconds.max);
   if (holdTtl === null) errors.holdTtlSeconds = 'Enter a whole number of seconds from 1 to 3600.';
   if (form.ticketTypes.length === 0) errors.ticketTypes = 'Add at least one ticket type.';
   const ticketTypes = form.ticketTypes.map((row) => {
@@ -241,6 +254,19 @@ export function EventFormPage() {
     setForm((current) => ({ ...current, [key]: value }));
   }
 
+  /** value and onChange for an input or textarea that edits one text field of the form. */
+  function bind(key: TextKey) {
+    return {
+      value: form[key],
+      onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => set(key, e.target.value),
+    };
+  }
+
+  /** A whole-number input for one of the bounded settings. */
+  function boundedNumber(key: keyof typeof BOUNDS) {
+    return { type: 'number', inputMode: 'numeric', ...BOUNDS[key], ...bind(key) } as const;
+  }
+
   function setRow(key: string, patch: Partial<TicketRow>) {
     setForm((current) => ({
       ...current,
@@ -331,24 +357,17 @@ export function EventFormPage() {
         <fieldset className="card form-section" disabled={cancelled || saving}>
           <legend>Basics</legend>
           <Field id="ev-name" label="Event name" error={errors.name}>
-            {(p) => <input {...p} value={form.name} onChange={(e) => set('name', e.target.value)} required />}
+            {(p) => <input {...p} {...bind('name')} required />}
           </Field>
           <Field id="ev-description" label="Description (optional)">
-            {(p) => (
-              <textarea
-                {...p}
-                rows={4}
-                value={form.description}
-                onChange={(e) => set('description', e.target.value)}
-              />
-            )}
+            {(p) => <textarea {...p} rows={4} {...bind('description')} />}
           </Field>
           <Field
             id="ev-category"
             label="Category (optional)"
             hint="For example Music, Theatre or Conference."
           >
-            {(p) => <input {...p} value={form.category} onChange={(e) => set('category', e.target.value)} />}
+            {(p) => <input {...p} {...bind('category')} />}
           </Field>
         </fieldset>
 
@@ -356,57 +375,22 @@ export function EventFormPage() {
           <legend>Venue and time</legend>
           <div className="form-grid">
             <Field id="ev-venueName" label="Venue" error={errors.venueName}>
-              {(p) => (
-                <input
-                  {...p}
-                  value={form.venueName}
-                  onChange={(e) => set('venueName', e.target.value)}
-                  required
-                />
-              )}
+              {(p) => <input {...p} {...bind('venueName')} required />}
             </Field>
             <Field id="ev-venueCity" label="City" error={errors.venueCity}>
-              {(p) => (
-                <input
-                  {...p}
-                  value={form.venueCity}
-                  onChange={(e) => set('venueCity', e.target.value)}
-                  required
-                />
-              )}
+              {(p) => <input {...p} {...bind('venueCity')} required />}
             </Field>
           </div>
           <Field id="ev-venueAddress" label="Address (optional)">
-            {(p) => (
-              <input
-                {...p}
-                value={form.venueAddress}
-                onChange={(e) => set('venueAddress', e.target.value)}
-                autoComplete="off"
-              />
-            )}
+            {(p) => <input {...p} {...bind('venueAddress')} autoComplete="off" />}
           </Field>
           <div className="form-grid">
             <Field id="ev-startsAt" label="Starts" error={errors.startsAt}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="datetime-local"
-                  value={form.startsAt}
-                  onChange={(e) => set('startsAt', e.target.value)}
-                  required
-                />
-              )}
+              {(p) => <input {...p} type="datetime-local" {...bind('startsAt')} required />}
             </Field>
             <Field id="ev-endsAt" label="Ends (optional)" error={errors.endsAt}>
               {(p) => (
-                <input
-                  {...p}
-                  type="datetime-local"
-                  value={form.endsAt}
-                  min={form.startsAt || undefined}
-                  onChange={(e) => set('endsAt', e.target.value)}
-                />
+                <input {...p} type="datetime-local" {...bind('endsAt')} min={form.startsAt || undefined} />
               )}
             </Field>
           </div>
@@ -428,17 +412,7 @@ export function EventFormPage() {
               )}
             </Field>
             <Field id="ev-maxTicketsPerUser" label="Ticket limit per buyer" error={errors.maxTicketsPerUser}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  inputMode="numeric"
-                  min={1}
-                  max={1000}
-                  value={form.maxTicketsPerUser}
-                  onChange={(e) => set('maxTicketsPerUser', e.target.value)}
-                />
-              )}
+              {(p) => <input {...p} {...boundedNumber('maxTicketsPerUser')} />}
             </Field>
             <Field
               id="ev-holdTtlSeconds"
@@ -446,17 +420,7 @@ export function EventFormPage() {
               error={errors.holdTtlSeconds}
               hint="How long a reservation waits for payment."
             >
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  inputMode="numeric"
-                  min={1}
-                  max={3600}
-                  value={form.holdTtlSeconds}
-                  onChange={(e) => set('holdTtlSeconds', e.target.value)}
-                />
-              )}
+              {(p) => <input {...p} {...boundedNumber('holdTtlSeconds')} />}
             </Field>
           </div>
         </fieldset>
