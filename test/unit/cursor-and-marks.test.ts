@@ -1,23 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { SoldOutMarks } from '../../src/modules/bookings/sold-out.js';
-import { decodeCursor, encodeCursor } from '../../src/platform/http/cursor.js';
+import { decodeStartKey, keysetPage } from '../../src/platform/http/cursor.js';
+
+const ID = '0b0f9a5e-1d2c-4e3f-8a9b-0c1d2e3f4a5b';
+const raw = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('cursors', () => {
-  it('round-trip the sort key', () => {
-    const cursor = encodeCursor(['2027-01-01T00:00:00.000Z', 'abc']);
-    expect(decodeCursor(cursor, ['date', 'string'])).toEqual(['2027-01-01T00:00:00.000Z', 'abc']);
+  it('round-trip the sort key of the last row of a full page', () => {
+    const rows = [
+      { startsAt: new Date('2026-12-31T00:00:00.000Z'), id: 'a' },
+      { startsAt: new Date('2027-01-01T00:00:00.000Z'), id: ID },
+      { startsAt: new Date('2027-01-02T00:00:00.000Z'), id: 'c' },
+    ];
+    const { page, nextCursor } = keysetPage(rows, 2);
+    expect(page).toEqual(rows.slice(0, 2));
+    expect(decodeStartKey(nextCursor as string)).toEqual({ startsAt: '2027-01-01T00:00:00.000Z', id: ID });
+    expect(keysetPage(rows, 3).nextCursor).toBeNull();
   });
 
   it('reject tampered or foreign cursors with VALIDATION_FAILED', () => {
     for (const bad of [
       '%%%',
-      encodeCursor([1, 2]),
-      encodeCursor(['not a date', 'x']),
+      raw([1, 2]),
+      raw(['not a date', ID]),
+      raw(['2027-01-01T00:00:00.000Z', 'not-a-uuid']),
       Buffer.from('{"a":1}').toString('base64url'),
     ]) {
-      expect(() => decodeCursor(bad, ['date', 'string'])).toThrow(
-        expect.objectContaining({ code: 'VALIDATION_FAILED' }),
-      );
+      expect(() => decodeStartKey(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     }
   });
 });

@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { groupBy } from '../../platform/collections.js';
 import type { Database, TicketRow } from '../../platform/db/schema.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
+import { decodeStartKey, keysetPage } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
 import type { EventDirectory } from '../events/event-directory.js';
 import type { EventsRepository } from '../events/events.repository.js';
@@ -513,15 +513,7 @@ export class BookingsService {
   ): Promise<{ data: Booking[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const scope = query.scope ?? 'all';
-    let after: { startsAt: string; id: string } | undefined;
-    if (query.cursor) {
-      const [startsAt, id] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
-      if (!isUuid(id))
-        throw new DomainError('VALIDATION_FAILED', 'cursor is invalid', {
-          fields: [{ field: 'cursor', message: 'invalid' }],
-        });
-      after = { startsAt, id };
-    }
+    const after = query.cursor ? decodeStartKey(query.cursor) : undefined;
     const rows = await this.repo.listForUser({
       userId,
       scope,
@@ -529,14 +521,10 @@ export class BookingsService {
       after,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
+    const { page, nextCursor } = keysetPage(rows, limit);
     const tickets = await this.repo.ticketsOf(page.filter((r) => r.status === 'confirmed').map((r) => r.id));
     const byBooking = groupBy(tickets, (t) => t.bookingId);
-    const last = page.at(-1);
-    return {
-      data: page.map((row) => toBooking(row, byBooking.get(row.id) ?? [])),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.startsAt.toISOString(), last.id]) : null,
-    };
+    return { data: page.map((row) => toBooking(row, byBooking.get(row.id) ?? [])), nextCursor };
   }
 
   /** Capacity, available, held and confirmed per ticket type, and whether they add up. */

@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { groupBy } from '../../platform/collections.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Database, EventRow, EventStatus, TicketTypeRow } from '../../platform/db/schema.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
+import { decodeStartKey, keysetPage } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
 import type { EventsRepository } from './events.repository.js';
 
@@ -140,12 +140,7 @@ export class EventsService {
       : query.status
         ? [query.status]
         : ['draft', 'published', 'cancelled'];
-    let after: { startsAt: string; id: string } | undefined;
-    if (query.cursor) {
-      const [startsAt, id] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
-      if (!isUuid(id)) throw invalid('cursor', 'is invalid');
-      after = { startsAt, id };
-    }
+    const after = query.cursor ? decodeStartKey(query.cursor) : undefined;
     const rows = await this.repo.list({
       statuses,
       q: query.q,
@@ -156,14 +151,10 @@ export class EventsService {
       after,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
+    const { page, nextCursor } = keysetPage(rows, limit);
     const types = await this.repo.ticketTypesOf(page.map((r) => r.id));
     const byEvent = groupBy(types, (t) => t.eventId);
-    const last = page.at(-1);
-    return {
-      data: page.map((row) => toEvent(row, byEvent.get(row.id) ?? [])),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.startsAt.toISOString(), last.id]) : null,
-    };
+    return { data: page.map((row) => toEvent(row, byEvent.get(row.id) ?? [])), nextCursor };
   }
 
   count(): Promise<number> {

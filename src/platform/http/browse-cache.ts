@@ -16,18 +16,13 @@ interface Entry {
 export class BrowseCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
-  hits = 0;
-  misses = 0;
 
   async serve(request: FastifyRequest, reply: FastifyReply, load: () => Promise<unknown>): Promise<void> {
     const key = request.url;
     const now = Date.now();
     let entry = this.entries.get(key);
     if (entry && (now - entry.at >= TTL_MS || entry.generation !== this.generation)) entry = undefined;
-    if (entry) {
-      this.hits++;
-    } else {
-      this.misses++;
+    if (!entry) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       const value = load().then((data) => {
         const body = JSON.stringify(data);

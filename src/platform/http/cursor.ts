@@ -1,14 +1,15 @@
-// Opaque keyset cursors: base64url JSON of the sort key of the last row of a page.
-import { DomainError } from './errors.js';
+// Opaque keyset cursors for lists ordered by (startsAt, id): base64url JSON of the last row's key.
+import { DomainError, isUuid } from './errors.js';
 
-export function encodeCursor(values: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+export interface StartKey {
+  startsAt: string;
+  id: string;
 }
 
-export function decodeCursor(
-  cursor: string,
-  shape: readonly ('string' | 'number' | 'date')[],
-): (string | number)[] {
+const encode = (row: { startsAt: Date; id: string }): string =>
+  Buffer.from(JSON.stringify([row.startsAt.toISOString(), row.id])).toString('base64url');
+
+export function decodeStartKey(cursor: string): StartKey {
   const invalid = () =>
     new DomainError('VALIDATION_FAILED', 'cursor is invalid', {
       fields: [{ field: 'cursor', message: 'invalid cursor' }],
@@ -19,12 +20,19 @@ export function decodeCursor(
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(parsed) || parsed.length !== shape.length) throw invalid();
-  return parsed.map((value, i) => {
-    const kind = shape[i];
-    if (kind === 'number' && typeof value === 'number' && Number.isFinite(value)) return value;
-    if (kind === 'string' && typeof value === 'string') return value;
-    if (kind === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value;
-    throw invalid();
-  });
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
+  const [startsAt, id] = parsed as unknown[];
+  if (typeof startsAt !== 'string' || Number.isNaN(Date.parse(startsAt))) throw invalid();
+  if (typeof id !== 'string' || !isUuid(id)) throw invalid();
+  return { startsAt, id };
+}
+
+/** Splits a `limit + 1` fetch into the page and the cursor of the next page (null on the last). */
+export function keysetPage<T extends { startsAt: Date; id: string }>(
+  rows: T[],
+  limit: number,
+): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encode(last) : null };
 }
