@@ -65,7 +65,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
     databaseUrl: database.url,
     background: options.background ?? false,
     redis: options.redis,
-    logger: false,
+    logger: process.env.TEST_LOG ? { level: 'warn' } : false,
   });
   await app.ready();
   return {

@@ -231,7 +231,15 @@ export class BookingsRepository {
       currency: string;
     }[],
   ): Promise<void> {
-    if (rows.length > 0) await trx.insertInto('payments').values(rows).execute();
+    // A provider movement is recorded once: two requests that lost the same race with the same
+    // charge (twins) both record it and its (idempotent) refund; the second finds them there.
+    if (rows.length > 0) {
+      await trx
+        .insertInto('payments')
+        .values(rows)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
   }
 
   /** Charges of these bookings that no refund has returned yet. */

@@ -18,6 +18,10 @@ export interface PaymentProvider {
     currency: string;
     idempotencyKey: string;
   }): Promise<ChargeResult>;
+  /**
+   * Returns a charge in full. Idempotent per charge, as with real providers' idempotency keys: two
+   * requests refunding the same charge get the same refund, and the money goes back once.
+   */
   refund(input: { chargeRef: string; amountCents: number; currency: string }): Promise<{ ref: string }>;
 }
 
@@ -26,6 +30,7 @@ export const TEST_TOKENS = { success: 'tok_visa', declined: 'tok_chargeDeclined'
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = 'test';
   private readonly charges = new Map<string, ChargeResult>();
+  private readonly refunds = new Map<string, { ref: string }>();
 
   assertUsableToken(token: string): void {
     if (token !== TEST_TOKENS.success && token !== TEST_TOKENS.declined) {
@@ -58,11 +63,16 @@ export class TestPaymentProvider implements PaymentProvider {
     return result;
   }
 
-  async refund(_input: {
+  async refund(input: {
     chargeRef: string;
     amountCents: number;
     currency: string;
   }): Promise<{ ref: string }> {
-    return { ref: `re_test_${randomBytes(12).toString('hex')}` };
+    const previous = this.refunds.get(input.chargeRef);
+    if (previous) return previous;
+    const result = { ref: `re_test_${randomBytes(12).toString('hex')}` };
+    if (this.refunds.size > 100_000) this.refunds.clear();
+    this.refunds.set(input.chargeRef, result);
+    return result;
   }
 }
