@@ -124,6 +124,12 @@ async function measureWriteCost(client: pg.Client, log: (line: string) => void) 
   if (!target) throw new Error('no ticket type to write to');
   const { rows: users } = await client.query<{ id: string }>('SELECT id FROM users ORDER BY id LIMIT 256');
   const userIds = users.map((u) => u.id);
+  // A booking references its buyer's counter row for the event (created at zero, as the engine does).
+  await client.query(
+    `INSERT INTO user_event_tickets (user_id, event_id, quantity)
+     SELECT u, $2, 0 FROM unnest($1::uuid[]) AS u ON CONFLICT (user_id, event_id) DO NOTHING`,
+    [userIds, target.event_id],
+  );
   const hold = await client.query<{ id: string }>(
     `INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency, expires_at)
      VALUES (gen_random_uuid(), $1, $2, $3, 2, 'held', 5000, 'USD', now() + interval '1 hour') RETURNING id`,

@@ -115,26 +115,26 @@ function addToKey(
         END IF;`;
 }
 
-const NEW_ROWS = 'SELECT 1 AS sign, n.* FROM new_rows n';
-const OLD_ROWS = 'SELECT -1 AS sign, o.* FROM old_rows o';
+export const NEW_ROWS = 'SELECT 1 AS sign, n.* FROM new_rows n';
+export const OLD_ROWS = 'SELECT -1 AS sign, o.* FROM old_rows o';
 
 /**
  * Statements that return seats (held|confirmed -> anything else, or a deleted live hold) go on to
  * update ticket_types. Taking those row locks first, in id order, keeps one lock order everywhere
  * (ticket type, then rollups): a reservation batch holds its ticket type before it writes rollups.
  */
-const LOCK_RELEASED_UPDATE = `
+export const LOCK_RELEASED_UPDATE = `
       PERFORM 1 FROM ticket_types
         WHERE id IN (SELECT o.ticket_type_id FROM old_rows o JOIN new_rows n ON n.id = o.id
                       WHERE o.status IN ('held', 'confirmed') AND n.status NOT IN ('held', 'confirmed'))
         ORDER BY id FOR NO KEY UPDATE;`;
-const LOCK_RELEASED_DELETE = `
+export const LOCK_RELEASED_DELETE = `
       PERFORM 1 FROM ticket_types
         WHERE id IN (SELECT o.ticket_type_id FROM old_rows o WHERE o.status IN ('held', 'confirmed'))
         ORDER BY id FOR NO KEY UPDATE;`;
 
 /** Rollup tables in the one order every writer follows, each in key order. */
-function triggerFunction(name: string, probe: string, lock: string, source: ChangeSource): string {
+export function triggerFunction(name: string, probe: string, lock: string, source: ChangeSource): string {
   return `
     CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE

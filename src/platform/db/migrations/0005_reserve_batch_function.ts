@@ -14,8 +14,12 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    CREATE FUNCTION evently_reserve_batch(p_ticket_type uuid, p_requests jsonb)
+  await sql.raw(RESERVE_BATCH_0005).execute(db);
+}
+
+/** This migration's version of the function (0007 replaces it; its down() restores this one). */
+export const RESERVE_BATCH_0005 = `
+    CREATE OR REPLACE FUNCTION evently_reserve_batch(p_ticket_type uuid, p_requests jsonb)
     RETURNS jsonb LANGUAGE plpgsql AS $fn$
     DECLARE
       tt record;
@@ -109,8 +113,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         'status', 'ok', 'ticketType', v_info, 'createdAt', v_now, 'expiresAt', v_expires,
         'remaining', v_remaining, 'results', to_jsonb(v_results));
     END
-    $fn$`.execute(db);
-}
+    $fn$`;
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION IF EXISTS evently_reserve_batch(uuid, jsonb)`.execute(db);

@@ -6,6 +6,7 @@ import * as m0003 from './0003_analytics_rollups.js';
 import * as m0004 from './0004_events_admin_index.js';
 import * as m0005 from './0005_reserve_batch_function.js';
 import * as m0006 from './0006_payment_ledger.js';
+import * as m0007 from './0007_lighter_hold_writes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_events_admin_index': m0004,
   '0005_reserve_batch_function': m0005,
   '0006_payment_ledger': m0006,
+  '0007_lighter_hold_writes': m0007,
 };
