@@ -166,6 +166,8 @@ export function postmasterPid(dataDirectory: string | undefined): number | undef
 export interface ServerCounters {
   batches: number;
   batchedRequests: number;
+  /** Seconds batches spent in the database round trip, as the server measured it. */
+  batchSeconds: number;
   /** V8 heap and memory outside it, in MB, when read (to explain the RSS). */
   heapUsedMb: number;
   heapTotalMb: number;
@@ -184,6 +186,7 @@ export async function serverCounters(baseUrl: string): Promise<ServerCounters> {
   return {
     batches: value('booking_allocation{kind="batches_total"}'),
     batchedRequests: value('booking_allocation{kind="batched_requests_total"}'),
+    batchSeconds: value('booking_allocation{kind="batch_seconds_total"}'),
     heapUsedMb: mb(value('nodejs_heap_size_used_bytes')),
     heapTotalMb: mb(value('nodejs_heap_size_total_bytes')),
     externalMb: mb(value('nodejs_external_memory_bytes')),

@@ -37,6 +37,8 @@ export interface ScenarioResult {
   attempts?: number;
   /** Reservations per allocation transaction (batched engine only). */
   avgBatch?: number;
+  /** Mean database round trip of a batch as the server saw it (query sent to answer read), ms. */
+  avgBatchMs?: number;
   /** Throughput (bookings/s for booking scenarios, else req/s) over the ceiling's req/s. */
   vsCeiling?: number;
   /** Bookings/s over the baseline's bookings/s at the same connection count. */
@@ -244,7 +246,7 @@ export function toMarkdown(record: RunRecord): string {
   lines.push('');
   lines.push('## Results', '');
   lines.push(
-    '| Scenario | Conn | req/s | bookings/s | p50 ms | p99 ms | non-2xx and errors | x ceiling | x baseline | CPU cores: server / PG / driver / other | avg batch | max RSS MB |',
+    '| Scenario | Conn | req/s | bookings/s | p50 ms | p99 ms | non-2xx and errors | x ceiling | x baseline | CPU cores: server / PG / driver / other | avg batch (size, ms) | max RSS MB |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|');
   for (const s of record.scenarios) {
@@ -253,7 +255,7 @@ export function toMarkdown(record: RunRecord): string {
       `| ${SCENARIO_TITLES[s.id]} | ${s.connections} | ${num(s.load.rps)} | ${booking ? num(s.load.okPerSecond) : ''} | ` +
         `${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${answers(s.load, s.listenOverflows)} | ` +
         `${s.vsCeiling === undefined ? '' : `${s.vsCeiling}x`} | ${s.vsBaseline === undefined ? '' : `${s.vsBaseline}x`} | ` +
-        `${s.cpu.server} / ${s.cpu.postgres} / ${s.cpu.driver} / ${s.cpu.other} | ${s.avgBatch === undefined ? '' : s.avgBatch} | ${s.rssMaxMb} |`,
+        `${s.cpu.server} / ${s.cpu.postgres} / ${s.cpu.driver} / ${s.cpu.other} | ${s.avgBatch === undefined ? '' : `${s.avgBatch}, ${s.avgBatchMs} ms`} | ${s.rssMaxMb} |`,
     );
   }
   lines.push('');
@@ -320,7 +322,7 @@ export function toMarkdown(record: RunRecord): string {
     '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine.',
     '- x ceiling compares throughput (bookings/s for booking scenarios) with the ceiling route at the same connection count; x baseline compares bookings/s with the FOR UPDATE baseline.',
     '- CPU columns are cores in use during the measured window (1.0 = one core): the server process, the PostgreSQL under test, this driver (autocannon), and everything else on the machine (other = noise: it should be near 0).',
-    "- avg batch is reservations per allocation transaction, from the server's `/metrics`.",
+    "- avg batch is reservations per allocation transaction and the mean database round trip of one batch as the server timed it (query sent to answer read, commit included), from the server's `/metrics`.",
     '',
   );
   return lines.join('\n');

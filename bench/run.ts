@@ -373,6 +373,8 @@ async function main(): Promise<void> {
           ? {
               avgBatch:
                 Math.round(((countersAfter.batchedRequests - counters.batchedRequests) / batches) * 10) / 10,
+              avgBatchMs:
+                Math.round(((countersAfter.batchSeconds - counters.batchSeconds) / batches) * 10000) / 10,
             }
           : {}),
       };
@@ -387,7 +389,7 @@ async function main(): Promise<void> {
             ? `, ${load.connectionErrors} socket errors, ${load.timeouts} timeouts`
             : '') +
           `; CPU server ${cpu.server} / PG ${cpu.postgres} / driver ${cpu.driver} / other ${cpu.other}` +
-          (result.avgBatch ? `; avg batch ${result.avgBatch}` : '') +
+          (result.avgBatch ? `; avg batch ${result.avgBatch} in ${result.avgBatchMs} ms` : '') +
           (result.listenOverflows > 0
             ? `; ${result.listenOverflows} connections dropped by a full accept queue`
             : ''),

@@ -5,7 +5,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export interface MetricSources {
   pool: pg.Pool;
-  lanes: () => { waiting: number; lanes: number; batches: number; batchedItems: number };
+  lanes: () => {
+    waiting: number;
+    lanes: number;
+    batches: number;
+    batchedItems: number;
+    batchSeconds: number;
+  };
 }
 
 export function registerMetrics(app: FastifyInstance, sources: MetricSources): Registry {
@@ -40,7 +46,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricSources): R
   });
   new Gauge({
     name: 'booking_allocation',
-    help: 'Batched allocation: waiting reservations, active lanes, batches and requests committed so far',
+    help: 'Batched allocation: waiting reservations, active lanes, batches and requests committed so far, and the seconds batches spent in the database round trip',
     labelNames: ['kind'] as const,
     registers: [registry],
     collect() {
@@ -49,6 +55,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricSources): R
       this.set({ kind: 'lanes' }, stats.lanes);
       this.set({ kind: 'batches_total' }, stats.batches);
       this.set({ kind: 'batched_requests_total' }, stats.batchedItems);
+      this.set({ kind: 'batch_seconds_total' }, stats.batchSeconds);
     },
   });
 

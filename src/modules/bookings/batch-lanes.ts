@@ -35,6 +35,8 @@ export class BatchLanes<T, R> {
   private waiting = 0;
   private batches = 0;
   private batchedItems = 0;
+  /** Time batches spent in runBatch (the database round trip as this process sees it), in ms. */
+  private batchMillis = 0;
 
   constructor(private readonly options: BatchLanesOptions<T, R>) {}
 
@@ -60,6 +62,7 @@ export class BatchLanes<T, R> {
       lanes: this.lanes.size,
       batches: this.batches,
       batchedItems: this.batchedItems,
+      batchSeconds: this.batchMillis / 1000,
     };
   }
 
@@ -95,11 +98,13 @@ export class BatchLanes<T, R> {
    * its neighbours; a request that fails alone gets 503.
    */
   private async runSafely(key: string, batch: Pending<T, R>[]): Promise<() => void> {
+    const started = performance.now();
     try {
       const results = await this.options.runBatch(
         key,
         batch.map((p) => p.item),
       );
+      this.batchMillis += performance.now() - started;
       return () => {
         for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
       };

@@ -114,28 +114,36 @@ function decisionError(decision: Exclude<BatchDecision, { ok: true }>): DomainEr
 const soldOut = () =>
   new DomainError('SOLD_OUT', 'Sold out: no tickets of this type are left', { available: 0 });
 
-function newHold(item: ReserveItem, batch: Extract<BatchResult, { status: 'ok' }>): Booking {
+/**
+ * Builds the holds of one batch. Everything but id, quantity and amount is the batch's, so the
+ * event summary and the timestamps are formatted once and shared (answers are serialized, never
+ * mutated).
+ */
+function holdFactory(batch: Extract<BatchResult, { status: 'ok' }>): (item: ReserveItem) => Booking {
   const tt = batch.ticketType;
-  return {
+  const event = {
+    id: tt.eventId,
+    name: tt.eventName,
+    startsAt: new Date(tt.startsAt).toISOString(),
+    venue: { name: tt.venueName, city: tt.venueCity, address: tt.venueAddress },
+  };
+  const expiresAt = new Date(batch.expiresAt).toISOString();
+  const createdAt = new Date(batch.createdAt).toISOString();
+  return (item) => ({
     id: item.bookingId,
     status: 'held',
     eventId: tt.eventId,
-    event: {
-      id: tt.eventId,
-      name: tt.eventName,
-      startsAt: new Date(tt.startsAt).toISOString(),
-      venue: { name: tt.venueName, city: tt.venueCity, address: tt.venueAddress },
-    },
+    event,
     ticketTypeId: tt.id,
     quantity: item.quantity,
     amountCents: item.quantity * tt.priceCents,
     currency: tt.currency,
-    expiresAt: new Date(batch.expiresAt).toISOString(),
-    createdAt: new Date(batch.createdAt).toISOString(),
+    expiresAt,
+    createdAt,
     confirmedAt: null,
     cancelledAt: null,
     tickets: [],
-  };
+  });
 }
 
 const limitExceeded = (limit: number, alreadyHeld: number) =>
@@ -250,10 +258,11 @@ export class BookingsService {
         case 'started':
           return rejectAll(notBookable('it has already started'));
       }
+      const newHold = holdFactory(result);
       const outcomes = items.map((item, i): ReserveOutcome => {
         const decision = result.results[i];
         if (!decision) throw new Error('evently_reserve_batch answered fewer requests than it was given');
-        if ('ok' in decision) return { ok: true, booking: newHold(item, result) };
+        if ('ok' in decision) return { ok: true, booking: newHold(item) };
         return { ok: false, error: decisionError(decision) };
       });
       if (executor) {
@@ -348,11 +357,11 @@ export class BookingsService {
 
     // Lost the race. The compare-and-set waited for the winner's commit, so its payment is
     // visible: when the winner was a twin request that paid with this very charge (same
-    // provider idempotency key), the money belongs to the confirmed booking and stays.
+    // provider idempotency key), the charge is the booking's, recorded once, whatever happened
+    // to the booking since (a cancel after that confirm refunded it through the booking).
     // Otherwise give it back and keep a record of both movements.
     const current = await this.repo.findById(hold.id);
-    const chargeIsTheBookings =
-      current?.status === 'confirmed' && (await this.repo.hasCharge(hold.id, charge.ref));
+    const chargeIsTheBookings = current !== undefined && (await this.repo.hasCharge(hold.id, charge.ref));
     if (!chargeIsTheBookings) {
       const refund = await this.payments.refund({
         chargeRef: charge.ref,
@@ -376,7 +385,7 @@ export class BookingsService {
     throw new DomainError(
       'INVALID_BOOKING_STATE',
       chargeIsTheBookings
-        ? 'The booking was already confirmed by another request'
+        ? `The booking was already confirmed by another request${current.status === 'confirmed' ? '' : ` and is now ${current.status}`}`
         : `The booking was ${current.status} meanwhile; the charge was refunded`,
       {
         status: current.status,
