@@ -39,6 +39,33 @@ export type BatchResult =
       results: BatchDecision[];
     };
 
+/** evently_reserve_batch's answer: a code and a value per request (migration 0008). */
+type RawBatchResult =
+  | { status: 'not_found' | 'cancelled' | 'not_on_sale' | 'started' }
+  | (Omit<Extract<BatchResult, { status: 'ok' }>, 'results'> & {
+      limit: number;
+      codes: number[];
+      values: number[];
+    });
+
+const GRANTED: BatchDecision = Object.freeze({ ok: true as const });
+const SOLD_OUT: BatchDecision = Object.freeze({ code: 'SOLD_OUT' as const });
+
+function decision(code: number, value: number, limit: number): BatchDecision {
+  switch (code) {
+    case 0:
+      return GRANTED;
+    case 1:
+      return SOLD_OUT;
+    case 2:
+      return { code: 'INSUFFICIENT_AVAILABILITY', available: value };
+    case 3:
+      return { code: 'TICKET_LIMIT_EXCEEDED', limit, alreadyHeld: value };
+    default:
+      throw new Error(`evently_reserve_batch answered an unknown code ${code}`);
+  }
+}
+
 export interface Released {
   ticketTypeId: string;
   eventId: string;
@@ -62,22 +89,27 @@ export class BookingsRepository {
   }
 
   /**
-   * One allocation batch in one round trip (see migration 0005): locks the ticket type, locks
-   * the buyers' counters, decides in arrival order and writes every hold, returning a decision
-   * per request. Run it inside a transaction to add more writes (idempotency responses) to it.
+   * One allocation batch in one round trip (see migrations 0005, 0007, 0008): locks the ticket
+   * type, locks the buyers' counters, decides in arrival order and writes every hold, returning a
+   * decision per request. Run it inside a transaction to add more writes (idempotency responses).
    */
   async reserveBatch(
     executor: Trx | undefined,
     ticketTypeId: string,
     requests: BatchRequest[],
   ): Promise<BatchResult> {
-    const result = await sql<{ result: BatchResult }>`
-      SELECT evently_reserve_batch(${ticketTypeId}::uuid, ${JSON.stringify(requests)}::jsonb) AS result`.execute(
+    const ids = requests.map((r) => r.id);
+    const users = requests.map((r) => r.userId);
+    const quantities = requests.map((r) => r.quantity);
+    const result = await sql<{ result: RawBatchResult }>`
+      SELECT evently_reserve_batch(${ticketTypeId}::uuid, ${ids}::uuid[], ${users}::uuid[], ${quantities}::int[]) AS result`.execute(
       executor ?? this.db,
     );
-    const row = result.rows[0];
-    if (!row) throw new Error('evently_reserve_batch returned no row');
-    return row.result;
+    const raw = result.rows[0]?.result;
+    if (!raw) throw new Error('evently_reserve_batch returned no row');
+    if (raw.status !== 'ok') return { status: raw.status };
+    const { codes, values, limit, ...batch } = raw;
+    return { ...batch, results: codes.map((code, i) => decision(code, values[i] ?? 0, limit)) };
   }
 
   /** Returns seats and per-user counts for released bookings, aggregated and in lock order. */

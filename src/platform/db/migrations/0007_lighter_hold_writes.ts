@@ -49,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD CONSTRAINT bookings_ticket_type_event_fkey
         FOREIGN KEY (ticket_type_id, event_id) REFERENCES ticket_types (id, event_id)`.execute(db);
   await sql`DROP INDEX bookings_ticket_type_live_idx`.execute(db);
-  await sql.raw(RESERVE_BATCH).execute(db);
+  await sql.raw(RESERVE_BATCH_0007).execute(db);
   await releaseTriggers(
     LOCK_RELEASED_UPDATE + lockCounters(RELEASED_BY_UPDATE),
     LOCK_RELEASED_DELETE + lockCounters(RELEASED_BY_DELETE),
@@ -107,7 +107,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
 // Same contract as 0005 (arguments, answer, decisions). Holds are inserted before the counters and
 // the ticket type are updated, so the foreign-key checks find the row versions locked above.
-const RESERVE_BATCH = `
+export const RESERVE_BATCH_0007 = `
 CREATE OR REPLACE FUNCTION evently_reserve_batch(p_ticket_type uuid, p_requests jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
