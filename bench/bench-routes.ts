@@ -44,6 +44,48 @@ export const benchRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   );
 
   /**
+   * The ceiling with a booking's request and answer: the same POST body, validated by the same
+   * schema, and a 201 with a booking-shaped body serialized by the same response schema, built in
+   * memory. What separates it from POST /api/v1/bookings is the allocation and its database work.
+   */
+  const fakeEvent = {
+    name: 'Ceiling',
+    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    venue: { name: 'No database', city: 'Nowhere', address: null },
+  };
+  app.post(
+    '/bench/ceiling/bookings',
+    {
+      preHandler: ctx.guards.authenticate,
+      schema: {
+        hide: true,
+        body: CreateBookingBody,
+        response: { 201: BookingSchema, ...errors(400, 401) },
+      },
+    },
+    async (request, reply): Promise<Booking> => {
+      const { eventId, quantity } = request.body;
+      const now = Date.now();
+      reply.status(201);
+      return {
+        id: randomUUID(),
+        status: 'held',
+        eventId,
+        event: { id: eventId, ...fakeEvent },
+        ticketTypeId: randomUUID(),
+        quantity,
+        amountCents: quantity * 5000,
+        currency: 'EUR',
+        expiresAt: new Date(now + 600_000).toISOString(),
+        createdAt: new Date(now).toISOString(),
+        confirmedAt: null,
+        cancelledAt: null,
+        tickets: [],
+      };
+    },
+  );
+
+  /**
    * One transaction per request, every step a round trip made while the ticket type's row lock is
    * held: lock, check, per-user limit on the same user_event_tickets counter the engine uses,
    * decrement, count, insert the hold, commit. Throughput is bounded by 1 / (lock hold time).
