@@ -301,34 +301,26 @@ async function main(): Promise<void> {
         id,
         connections: c,
         spec: async () => {
+          // One booking of one ticket per request, each from the next buyer.
+          const bookOne = (path: string, event: CreatedEvent | undefined) => ({
+            method: 'POST' as const,
+            path,
+            body: { eventId: event?.id, quantity: 1 },
+            nextToken: rotate(hotBuyers),
+          });
           switch (id) {
             case 'ceiling':
               return { method: 'GET', path: '/bench/ceiling', nextToken: rotate(hotBuyers) };
             case 'ceiling-booking':
-              return {
-                method: 'POST',
-                path: '/bench/ceiling/bookings',
-                body: { eventId: hotEvents.get(c)?.id, quantity: 1 },
-                nextToken: rotate(hotBuyers),
-              };
+              return bookOne('/bench/ceiling/bookings', hotEvents.get(c));
             case 'browse-list':
               return { method: 'GET', path: '/api/v1/events' };
             case 'browse-detail':
               return { method: 'GET', path: `/api/v1/events/${browse[0]?.id}` };
             case 'baseline':
-              return {
-                method: 'POST',
-                path: '/bench/baseline/bookings',
-                body: { eventId: baselineEvents.get(c)?.id, quantity: 1 },
-                nextToken: rotate(hotBuyers),
-              };
+              return bookOne('/bench/baseline/bookings', baselineEvents.get(c));
             default:
-              return {
-                method: 'POST',
-                path: '/api/v1/bookings',
-                body: { eventId: hotEvents.get(c)?.id, quantity: 1 },
-                nextToken: rotate(hotBuyers),
-              };
+              return bookOne('/api/v1/bookings', hotEvents.get(c));
           }
         },
       });
