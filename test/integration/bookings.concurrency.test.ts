@@ -86,6 +86,53 @@ describe('zero overselling under concurrency', () => {
     await expectInventoryConsistent(t.app, admin, event.id);
   });
 
+  it('reserving one ticket type while the same buyers cancel on another never deadlocks', async () => {
+    // A batch on ticket type A locks its buyers' counters, then writes the event's rollups; a
+    // cancel on ticket type B writes the same rollups, then returns seats to the same counters.
+    // When a third transaction holds the day's rollup rows, both open the same new shard and one
+    // waits for the other there. If the batch is the one waiting, the cancel must not then wait
+    // for the batch's counters: every writer takes ticket type, counters, rollups in that order.
+    // Out of order this deadlocks, and one side fails: 503 (batch) or 500 (cancel).
+    const event = await createEvent(t.app, admin, {
+      maxTicketsPerUser: 100,
+      ticketTypes: [
+        { name: 'A', priceCents: 1000, capacity: 1000 },
+        { name: 'B', priceCents: 1000, capacity: 1000 },
+      ],
+    });
+    const [typeA, typeB] = event.ticketTypes;
+    const buyers = await bulkUsers(t.app, 10);
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      const holds = await Promise.all(
+        buyers.map((b) => reserve(t.app, b, { eventId: event.id, ticketTypeId: typeB.id, quantity: 1 })),
+      );
+      for (const h of holds) expect(h.statusCode, h.body).toBe(201);
+      // The third transaction: holds every rollup row of the event for a moment.
+      const blocker = await t.app.ctx.dbHandle.pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM event_daily_stats WHERE event_id = $1 FOR UPDATE', [event.id]);
+        const answers = Promise.all(
+          buyers.flatMap((b, i) => [
+            reserve(t.app, b, { eventId: event.id, ticketTypeId: typeA.id, quantity: 1 }),
+            cancel(t.app, b, holds[i]?.json().id),
+          ]),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await blocker.query('ROLLBACK');
+        const statuses = (await answers).map((a) => String(a.statusCode));
+        expect(countBy(statuses)).toEqual({ '201': buyers.length, '200': buyers.length });
+      } finally {
+        blocker.release();
+      }
+    }
+    const report = await expectInventoryConsistent(t.app, admin, event.id);
+    const byName = Object.fromEntries(report.ticketTypes.map((tt: { name: string }) => [tt.name, tt]));
+    expect(byName.A).toMatchObject({ held: buyers.length * rounds });
+    expect(byName.B).toMatchObject({ held: 0, available: 1000 });
+  });
+
   it('confirm racing expiry: each hold ends either confirmed or expired, and its seats come back exactly once', async () => {
     const event = await createEvent(t.app, admin, {
       holdTtlSeconds: 1,
