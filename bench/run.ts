@@ -3,7 +3,7 @@
 // process, checks the sell-out and the inventory invariant, and writes bench/results/.
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -110,9 +110,10 @@ async function startServer(
   const entry = fileURLToPath(new URL('./server.js', import.meta.url));
   const out = openSync(logFile, 'w');
   const child = fork(entry, [], {
-    // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles", profiles the server.
+    // The product's own Node flags (npm start), then BENCH_SERVER_NODE_ARGS, e.g.
+    // "--cpu-prof --cpu-prof-dir=bench/results/profiles" to profile the server.
     execArgv: [
-      '--enable-source-maps',
+      ...productNodeFlags(root),
       ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
     ],
     stdio: ['ignore', out, out, 'ipc'],
@@ -158,6 +159,15 @@ async function startServer(
       clearTimeout(timer);
     },
   };
+}
+
+/** The Node flags `npm start` runs the server with (package.json `start:built`). */
+function productNodeFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts['start:built'] ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,6 +641,9 @@ async function main(): Promise<void> {
       machine,
       postgres,
       settings: {
+        serverNodeFlags: [...productNodeFlags(root), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ')]
+          .filter(Boolean)
+          .join(' '),
         DB_POOL_SIZE: options.poolSize,
         BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '1000 (default)',
         warmupSeconds: options.warmupSeconds,
