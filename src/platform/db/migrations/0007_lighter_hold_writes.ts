@@ -34,10 +34,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
   // Every booking's buyer has a counter row for its event (the engine creates it before the hold);
-  // rows written by other means get one, at zero live tickets if none are live.
+  // rows written by other means get one, counting the buyer's live tickets.
   await sql`
     INSERT INTO user_event_tickets (user_id, event_id, quantity)
-    SELECT b.user_id, b.event_id, 0 FROM bookings b GROUP BY 1, 2
+    SELECT b.user_id, b.event_id, sum(CASE WHEN b.status IN ('held', 'confirmed') THEN b.quantity ELSE 0 END)
+      FROM bookings b GROUP BY 1, 2
     ON CONFLICT (user_id, event_id) DO NOTHING`.execute(db);
   await sql`
     ALTER TABLE bookings

@@ -1,0 +1,102 @@
+// Migrations on a database that already holds data: 0007 moves the bookings' foreign keys onto
+// the buyers' counters, so bookings written before it (by anything but the engine) must get a
+// counter with their live tickets; and every migration since comes back down and up again.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrations } from '../../src/platform/db/migrations/index.js';
+import { adminQuery, databaseUrl } from '../helpers/postgres-server.js';
+
+describe('migrations over existing data', () => {
+  const adminUrl = inject('pgAdminUrl');
+  const runId = inject('pgTemplate').replace('evently_tpl_', '');
+  const name = `evently_t_${runId}_${randomBytes(6).toString('hex')}`;
+  let db: Kysely<unknown>;
+  let migrator: Migrator;
+
+  beforeAll(async () => {
+    await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+    db = new Kysely<unknown>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: databaseUrl(adminUrl, name), max: 2 }),
+      }),
+    });
+    migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+
+  const migrateTo = async (target: string) => {
+    const { error } = await migrator.migrateTo(target);
+    if (error) throw error;
+  };
+  const latest = Object.keys(migrations).at(-1) as string;
+
+  it('0007 gives bookings written without a counter one that counts their live tickets', async () => {
+    await migrateTo('0006_payment_ledger');
+    const [held, cancelled] = [randomUUID(), randomUUID()];
+    const event = randomUUID();
+    const ticketType = randomUUID();
+    await sql`INSERT INTO users (id, email, name, password_hash)
+              VALUES (${held}, 'held@example.test', 'Held', 'x'), (${cancelled}, 'gone@example.test', 'Gone', 'x')`.execute(
+      db,
+    );
+    await sql`INSERT INTO events (id, name, venue_name, venue_city, starts_at, status, max_tickets_per_user, hold_ttl_seconds)
+              VALUES (${event}, 'Old data', 'Hall', 'Lisbon', now() + interval '30 days', 'published', 10, 600)`.execute(
+      db,
+    );
+    await sql`INSERT INTO ticket_types (id, event_id, name, price_cents, currency, capacity, available)
+              VALUES (${ticketType}, ${event}, 'GA', 1000, 'EUR', 100, 97)`.execute(db);
+    await sql`INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency,
+                                    expires_at, cancelled_at)
+              VALUES (${randomUUID()}, ${held}, ${event}, ${ticketType}, 3, 'held', 3000, 'EUR', now() + interval '10 minutes', NULL),
+                     (${randomUUID()}, ${cancelled}, ${event}, ${ticketType}, 2, 'cancelled', 2000, 'EUR', now(), now())`.execute(
+      db,
+    );
+
+    await migrateTo(latest);
+
+    const { rows } = await sql<{ user_id: string; quantity: number }>`
+      SELECT user_id, quantity FROM user_event_tickets WHERE event_id = ${event}`.execute(db);
+    expect(Object.fromEntries(rows.map((r) => [r.user_id, r.quantity]))).toEqual({
+      [held]: 3,
+      [cancelled]: 0,
+    });
+    // From now on a booking needs its buyer's counter, and its ticket type's event.
+    const stranger = randomUUID();
+    await sql`INSERT INTO users (id, email, name, password_hash) VALUES (${stranger}, 'new@example.test', 'New', 'x')`.execute(
+      db,
+    );
+    await expect(
+      sql`INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency, expires_at)
+          VALUES (${randomUUID()}, ${stranger}, ${event}, ${ticketType}, 1, 'held', 1000, 'EUR', now())`.execute(
+        db,
+      ),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'bookings_buyer_counter_fkey' });
+  });
+
+  it('every migration since 0006 goes down and up again over that data', async () => {
+    await migrateTo('0006_payment_ledger');
+    const { rows: fks } = await sql<{ conname: string }>`
+      SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'f' ORDER BY 1`.execute(
+      db,
+    );
+    expect(fks.map((f) => f.conname)).toEqual([
+      'bookings_event_id_fkey',
+      'bookings_ticket_type_id_fkey',
+      'bookings_user_id_fkey',
+    ]);
+    await migrateTo(latest);
+    const { rows: after } = await sql<{ conname: string }>`
+      SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'f' ORDER BY 1`.execute(
+      db,
+    );
+    expect(after.map((f) => f.conname)).toEqual([
+      'bookings_buyer_counter_fkey',
+      'bookings_ticket_type_event_fkey',
+    ]);
+  });
+});
