@@ -34,6 +34,13 @@ describe('migrations over existing data', () => {
     if (error) throw error;
   };
   const latest = Object.keys(migrations).at(-1) as string;
+  const bookingForeignKeys = async () => {
+    const { rows } = await sql<{ conname: string }>`
+      SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'f' ORDER BY 1`.execute(
+      db,
+    );
+    return rows.map((r) => r.conname);
+  };
 
   it('0007 gives bookings written without a counter one that counts their live tickets', async () => {
     await migrateTo('0006_payment_ledger');
@@ -80,21 +87,13 @@ describe('migrations over existing data', () => {
 
   it('every migration since 0006 goes down and up again over that data', async () => {
     await migrateTo('0006_payment_ledger');
-    const { rows: fks } = await sql<{ conname: string }>`
-      SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'f' ORDER BY 1`.execute(
-      db,
-    );
-    expect(fks.map((f) => f.conname)).toEqual([
+    expect(await bookingForeignKeys()).toEqual([
       'bookings_event_id_fkey',
       'bookings_ticket_type_id_fkey',
       'bookings_user_id_fkey',
     ]);
     await migrateTo(latest);
-    const { rows: after } = await sql<{ conname: string }>`
-      SELECT conname FROM pg_constraint WHERE conrelid = 'bookings'::regclass AND contype = 'f' ORDER BY 1`.execute(
-      db,
-    );
-    expect(after.map((f) => f.conname)).toEqual([
+    expect(await bookingForeignKeys()).toEqual([
       'bookings_buyer_counter_fkey',
       'bookings_ticket_type_event_fkey',
     ]);
