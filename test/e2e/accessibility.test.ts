@@ -1,19 +1,14 @@
 // Accessibility basics on every main screen: landmarks, one h1, a label on every field,
 // a working skip link, visible focus, and the booking flow done with the keyboard alone.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiUser,
+  browserSuite,
   createEvent,
-  failureScreenshot,
-  launchBrowser,
   loginAsAdmin,
-  openPage,
-  type PageHandle,
   registerBuyer,
   signInWithSession,
-  startServer,
-  type TestServer,
   unique,
 } from './support.js';
 
@@ -77,32 +72,18 @@ async function expectVisibleFocus(page: Page): Promise<void> {
 }
 
 describe('accessibility', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let admin: ApiUser;
-  let handle: PageHandle | undefined;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    admin = await loginAsAdmin(server);
-  });
-
-  afterEach(async ({ task }) => {
-    const errors = handle?.pageErrors ?? [];
-    if (handle && task.result?.state === 'fail') await failureScreenshot(handle, task.name);
-    await handle?.context.close();
-    handle = undefined;
-    expect(errors.map((e) => e.message)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    admin = await loginAsAdmin(suite.server);
   });
 
   it('every main screen has landmarks, one h1 and a label on every field', async () => {
-    const event = await createEvent(server, admin.accessToken, { name: unique('Accessible Arts Evening') });
-    handle = await openPage(browser, server);
+    const event = await createEvent(suite.server, admin.accessToken, {
+      name: unique('Accessible Arts Evening'),
+    });
+    const handle = await suite.open();
     await signInWithSession(handle, admin);
     const { page } = handle;
 
@@ -148,9 +129,9 @@ describe('accessibility', () => {
   });
 
   it('a keyboard-only buyer skips to the content, reserves and pays, always seeing where focus is', async () => {
-    const event = await createEvent(server, admin.accessToken, { name: unique('Keyboard Quartet') });
-    const buyer = await registerBuyer(server);
-    handle = await openPage(browser, server);
+    const event = await createEvent(suite.server, admin.accessToken, { name: unique('Keyboard Quartet') });
+    const buyer = await registerBuyer(suite.server);
+    const handle = await suite.open();
     await signInWithSession(handle, buyer);
     const { page } = handle;
 

@@ -1,22 +1,15 @@
-// An organiser in the browser: create an event that buyers then find, and read the analytics.
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiUser,
   api,
+  browserSuite,
   buyTickets,
   createEvent,
-  failureScreenshot,
-  launchBrowser,
   loginAsAdmin,
-  openPage,
-  type PageHandle,
   registerBuyer,
   screenshot,
   seedShowcase,
   signInWithSession,
-  startServer,
-  type TestServer,
   unique,
 } from './support.js';
 
@@ -28,37 +21,21 @@ function localDateTime(daysAhead: number): string {
 }
 
 describe('organising events in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let admin: ApiUser;
-  let handle: PageHandle | undefined;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    admin = await loginAsAdmin(server);
-  });
-
-  afterEach(async ({ task }) => {
-    const errors = handle?.pageErrors ?? [];
-    if (handle && task.result?.state === 'fail') await failureScreenshot(handle, task.name);
-    await handle?.context.close();
-    handle = undefined;
-    expect(errors.map((e) => e.message)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    admin = await loginAsAdmin(suite.server);
   });
 
   it('an admin logs in, creates an event with two ticket types, and buyers find it in the public list', async () => {
-    handle = await openPage(browser, server);
+    const handle = await suite.open();
     const { page } = handle;
     const name = unique('Rooftop Cinema');
 
     await page.goto('/login');
-    await page.getByLabel('Email').fill(server.adminEmail);
-    await page.getByLabel('Password').fill(server.adminPassword);
+    await page.getByLabel('Email').fill(suite.server.adminEmail);
+    await page.getByLabel('Password').fill(suite.server.adminPassword);
     await page.getByRole('button', { name: 'Log in' }).click();
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Manage events' }).click();
@@ -113,19 +90,23 @@ describe('organising events in the browser', () => {
   });
 
   it('the analytics page charts daily sales, top events and capacity used', async () => {
-    const [northern, , summit] = await seedShowcase(server, admin.accessToken);
-    const small = await createEvent(server, admin.accessToken, {
+    const [northern, , summit] = await seedShowcase(suite.server, admin.accessToken);
+    const small = await createEvent(suite.server, admin.accessToken, {
       name: unique('Poetry Slam'),
       ticketTypes: [{ name: 'Entry', priceCents: 800, currency: 'EUR', capacity: 30 }],
     });
-    const buyers = await Promise.all([registerBuyer(server), registerBuyer(server), registerBuyer(server)]);
+    const buyers = await Promise.all([
+      registerBuyer(suite.server),
+      registerBuyer(suite.server),
+      registerBuyer(suite.server),
+    ]);
     const first = (e: typeof small | undefined) => e?.ticketTypes[0]?.id ?? '';
-    await buyTickets(server, buyers[0]?.accessToken ?? '', northern?.id ?? '', first(northern), 4);
-    await buyTickets(server, buyers[1]?.accessToken ?? '', northern?.id ?? '', first(northern), 2);
-    await buyTickets(server, buyers[2]?.accessToken ?? '', summit?.id ?? '', first(summit), 3);
-    await buyTickets(server, buyers[0]?.accessToken ?? '', small.id, first(small), 5);
+    await buyTickets(suite.server, buyers[0]?.accessToken ?? '', northern?.id ?? '', first(northern), 4);
+    await buyTickets(suite.server, buyers[1]?.accessToken ?? '', northern?.id ?? '', first(northern), 2);
+    await buyTickets(suite.server, buyers[2]?.accessToken ?? '', summit?.id ?? '', first(summit), 3);
+    await buyTickets(suite.server, buyers[0]?.accessToken ?? '', small.id, first(small), 5);
 
-    handle = await openPage(browser, server, { width: 1280, height: 1000 });
+    const handle = await suite.open({ width: 1280, height: 1000 });
     await signInWithSession(handle, admin);
     const { page } = handle;
 
@@ -161,10 +142,10 @@ describe('organising events in the browser', () => {
   });
 
   it('an admin cancels an event only after confirming, and buyers see it cancelled', async () => {
-    const event = await createEvent(server, admin.accessToken, { name: unique('Rained Off Picnic') });
-    const buyer = await registerBuyer(server);
-    await buyTickets(server, buyer.accessToken, event.id, event.ticketTypes[0]?.id ?? '', 2);
-    handle = await openPage(browser, server);
+    const event = await createEvent(suite.server, admin.accessToken, { name: unique('Rained Off Picnic') });
+    const buyer = await registerBuyer(suite.server);
+    await buyTickets(suite.server, buyer.accessToken, event.id, event.ticketTypes[0]?.id ?? '', 2);
+    const handle = await suite.open();
     await signInWithSession(handle, admin);
     const { page } = handle;
 
@@ -175,14 +156,14 @@ describe('organising events in the browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Cancel this event?' });
     await dialog.getByRole('button', { name: 'Keep event' }).click();
     expect(await dialog.isVisible()).toBe(false);
-    expect((await api<{ status: string }>(server, `/events/${event.id}`)).status).toBe('published');
+    expect((await api<{ status: string }>(suite.server, `/events/${event.id}`)).status).toBe('published');
 
     await cancel.click();
     await dialog.getByRole('button', { name: 'Yes, cancel event' }).click();
     await row.getByText('Cancelled', { exact: true }).waitFor();
     expect(await cancel.count()).toBe(0);
-    expect((await api<{ status: string }>(server, `/events/${event.id}`)).status).toBe('cancelled');
-    const booking = await api<{ data: { status: string }[] }>(server, '/bookings?scope=all', {
+    expect((await api<{ status: string }>(suite.server, `/events/${event.id}`)).status).toBe('cancelled');
+    const booking = await api<{ data: { status: string }[] }>(suite.server, '/bookings?scope=all', {
       token: buyer.accessToken,
     });
     expect(booking.data.map((b) => b.status)).toEqual(['cancelled']);
@@ -192,7 +173,7 @@ describe('organising events in the browser', () => {
   });
 
   it('a draft stays hidden from buyers until the admin publishes it', async () => {
-    handle = await openPage(browser, server);
+    const handle = await suite.open();
     await signInWithSession(handle, admin);
     const { page } = handle;
     const name = unique('Secret Supper Club');
@@ -211,7 +192,7 @@ describe('organising events in the browser', () => {
     await page.getByLabel('Status').selectOption('draft');
     const row = page.getByRole('row', { name: new RegExp(name) });
     await row.getByText('Draft', { exact: true }).waitFor();
-    const hidden = await api<{ data: unknown[] }>(server, `/events?q=${encodeURIComponent(name)}`);
+    const hidden = await api<{ data: unknown[] }>(suite.server, `/events?q=${encodeURIComponent(name)}`);
     expect(hidden.data).toHaveLength(0);
 
     await row.getByRole('link', { name: `Edit ${name}` }).click();
@@ -222,7 +203,7 @@ describe('organising events in the browser', () => {
     await expect
       .poll(
         async () =>
-          (await api<{ data: unknown[] }>(server, `/events?q=${encodeURIComponent(name)}`)).data.length,
+          (await api<{ data: unknown[] }>(suite.server, `/events?q=${encodeURIComponent(name)}`)).data.length,
       )
       .toBe(1);
   });

@@ -1,60 +1,38 @@
-// A buyer in a desktop browser: sign up, search, reserve, pay, tickets, My bookings, and the
-// unhappy paths (a hold that lapses, a sold-out event).
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiEvent,
   type ApiUser,
   api,
+  browserSuite,
   buyTickets,
   createEvent,
-  failureScreenshot,
-  launchBrowser,
   loginAsAdmin,
-  openPage,
-  type PageHandle,
   registerBuyer,
   screenshot,
   seedShowcase,
   signInWithSession,
-  startServer,
   storedSession,
-  type TestServer,
   unique,
   uniqueEmail,
 } from './support.js';
 
 describe('buying tickets in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let admin: ApiUser;
-  let handle: PageHandle | undefined;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    admin = await loginAsAdmin(server);
-    await seedShowcase(server, admin.accessToken);
-  });
-
-  afterEach(async ({ task }) => {
-    const errors = handle?.pageErrors ?? [];
-    if (handle && task.result?.state === 'fail') await failureScreenshot(handle, task.name);
-    await handle?.context.close();
-    handle = undefined;
-    expect(errors.map((e) => e.message)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    admin = await loginAsAdmin(suite.server);
+    await seedShowcase(suite.server, admin.accessToken);
   });
 
   const eventAvailable = async (eventId: string) =>
-    (await api<ApiEvent>(server, `/events/${eventId}`)).available;
+    (await api<ApiEvent>(suite.server, `/events/${eventId}`)).available;
 
   it('a new buyer signs up, finds the event, reserves, pays, gets QR tickets and cancels in My bookings', async () => {
-    const event = await createEvent(server, admin.accessToken, { name: unique('Midnight Jazz Session') });
-    handle = await openPage(browser, server);
+    const event = await createEvent(suite.server, admin.accessToken, {
+      name: unique('Midnight Jazz Session'),
+    });
+    const handle = await suite.open();
     const { page } = handle;
 
     await page.goto('/');
@@ -142,12 +120,12 @@ describe('buying tickets in the browser', () => {
   });
 
   it('when the hold runs out on the page, it says the hold lapsed and no longer offers to pay', async () => {
-    const event = await createEvent(server, admin.accessToken, {
+    const event = await createEvent(suite.server, admin.accessToken, {
       name: unique('Flash Sale Gig'),
       holdTtlSeconds: 3,
     });
-    const buyer = await registerBuyer(server);
-    handle = await openPage(browser, server);
+    const buyer = await registerBuyer(suite.server);
+    const handle = await suite.open();
     const { page } = handle;
 
     await page.goto(`/events/${event.id}`);
@@ -176,12 +154,12 @@ describe('buying tickets in the browser', () => {
   });
 
   it('a sold-out event says so, live and after a reload, and does not let anyone reserve', async () => {
-    const event = await createEvent(server, admin.accessToken, {
+    const event = await createEvent(suite.server, admin.accessToken, {
       name: unique('Secret Rooftop Show'),
       ticketTypes: [{ name: 'The only seat', priceCents: 2500, currency: 'EUR', capacity: 1 }],
     });
-    const [watcher, quickest] = await Promise.all([registerBuyer(server), registerBuyer(server)]);
-    handle = await openPage(browser, server);
+    const [watcher, quickest] = await Promise.all([registerBuyer(suite.server), registerBuyer(suite.server)]);
+    const handle = await suite.open();
     await signInWithSession(handle, watcher);
     const { page } = handle;
 
@@ -191,7 +169,7 @@ describe('buying tickets in the browser', () => {
 
     // Someone else buys the last seat; the open page notices through its live polling.
     const ticketTypeId = event.ticketTypes[0]?.id ?? '';
-    await buyTickets(server, quickest.accessToken, event.id, ticketTypeId, 1);
+    await buyTickets(suite.server, quickest.accessToken, event.id, ticketTypeId, 1);
     await page.getByText('Every ticket for this event is taken').waitFor({ timeout: 10_000 });
     const button = page.getByRole('button', { name: 'Sold out' });
     expect(await button.isDisabled()).toBe(true);
@@ -205,8 +183,8 @@ describe('buying tickets in the browser', () => {
   });
 
   it('when the session can no longer be refreshed, the buyer is logged out and asked to log in again', async () => {
-    const buyer = await registerBuyer(server);
-    handle = await openPage(browser, server);
+    const buyer = await registerBuyer(suite.server);
+    const handle = await suite.open();
     // Both tokens rejected, as after a long absence or a revoked refresh token.
     await signInWithSession(handle, {
       ...buyer,

@@ -1,18 +1,13 @@
 // The main buyer flow at phone width (375 x 740): nothing may need sideways scrolling.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
+  browserSuite,
   createEvent,
-  failureScreenshot,
-  launchBrowser,
   loginAsAdmin,
-  openPage,
-  type PageHandle,
   screenshot,
   scrollWidth,
   seedShowcase,
-  startServer,
-  type TestServer,
   unique,
   uniqueEmail,
 } from './support.js';
@@ -20,35 +15,18 @@ import {
 const PHONE = { width: 375, height: 740, mobile: true };
 
 describe('at phone width', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let handle: PageHandle | undefined;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  afterEach(async ({ task }) => {
-    const errors = handle?.pageErrors ?? [];
-    if (handle && task.result?.state === 'fail') await failureScreenshot(handle, task.name);
-    await handle?.context.close();
-    handle = undefined;
-    expect(errors.map((e) => e.message)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   const fitsTheScreen = async (page: Page) =>
     expect(await scrollWidth(page)).toBeLessThanOrEqual(PHONE.width);
 
   it('a buyer signs up through the menu, reserves, pays and sees the QR tickets', async () => {
-    const admin = await loginAsAdmin(server);
-    await seedShowcase(server, admin.accessToken);
-    const event = await createEvent(server, admin.accessToken, { name: unique('Harbour Lights Festival') });
-    handle = await openPage(browser, server, PHONE);
+    const admin = await loginAsAdmin(suite.server);
+    await seedShowcase(suite.server, admin.accessToken);
+    const event = await createEvent(suite.server, admin.accessToken, {
+      name: unique('Harbour Lights Festival'),
+    });
+    const handle = await suite.open(PHONE);
     const { page } = handle;
 
     await page.goto('/');

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,6 +60,58 @@ export async function openPage(
   const pageErrors: Error[] = [];
   page.on('pageerror', (error) => pageErrors.push(error));
   return { context, page, pageErrors };
+}
+
+export interface BrowserSuite {
+  /** The file's server and browser, started before its first test. */
+  readonly server: TestServer;
+  readonly browser: Browser;
+  /** A fresh page for the running test, closed after it. */
+  open(options?: Parameters<typeof openPage>[2]): Promise<PageHandle>;
+}
+
+/**
+ * The lifecycle every browser test file shares: one server and one browser for the file; each
+ * test opens its page with `open()`, and after the test the page is closed (with a screenshot
+ * when the test failed) and must not have raised an uncaught error.
+ */
+export function browserSuite(): BrowserSuite {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let current: PageHandle | undefined;
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the ${what} is not started yet (use it inside a test or hook)`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  });
+  afterEach(async ({ task }) => {
+    const handle = current;
+    current = undefined;
+    const errors = handle?.pageErrors ?? [];
+    if (handle && task.result?.state === 'fail') await failureScreenshot(handle, task.name);
+    await handle?.context.close();
+    expect(errors.map((e) => e.message)).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  return {
+    get server() {
+      return started(server, 'test server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    async open(options) {
+      current = await openPage(started(browser, 'browser'), started(server, 'test server'), options);
+      return current;
+    },
+  };
 }
 
 /**
