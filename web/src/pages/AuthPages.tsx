@@ -12,29 +12,48 @@ function safeNext(value: string | null): string {
   return value;
 }
 
-export function LoginPage() {
-  const { user, login } = useAuth();
+/** Sign-in or sign-up link that keeps ?next= when there is one. */
+const withNext = (path: string, next: string) =>
+  next !== '/' ? `${path}?next=${encodeURIComponent(next)}` : path;
+
+/**
+ * What both forms share: where to return afterwards, and the busy and error state of a submit
+ * that signs the visitor in and then goes there.
+ */
+function useAuthForm() {
+  const { user } = useAuth();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const next = safeNext(params.get('next'));
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
-  if (user && !busy) return <Navigate to={next} replace />;
-
-  async function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  async function submit(signIn: () => Promise<unknown>) {
     setBusy(true);
     setError(null);
     try {
-      await login(email.trim(), password);
+      await signIn();
       navigate(next, { replace: true });
     } catch (err) {
       setError(err);
       setBusy(false);
     }
+  }
+
+  return { alreadySignedIn: Boolean(user) && !busy, next, busy, error, submit };
+}
+
+export function LoginPage() {
+  const { login } = useAuth();
+  const { alreadySignedIn, next, busy, error, submit } = useAuthForm();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+
+  if (alreadySignedIn) return <Navigate to={next} replace />;
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    void submit(() => login(email.trim(), password));
   }
 
   return (
@@ -67,10 +86,7 @@ export function LoginPage() {
           </button>
         </form>
         <p className="auth-switch">
-          New to Evently?{' '}
-          <Link to={`/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>
-            Create an account
-          </Link>
+          New to Evently? <Link to={withNext('/signup', next)}>Create an account</Link>
         </p>
       </div>
     </section>
@@ -78,33 +94,21 @@ export function LoginPage() {
 }
 
 export function SignupPage() {
-  const { user, register } = useAuth();
-  const [params] = useSearchParams();
-  const navigate = useNavigate();
-  const next = safeNext(params.get('next'));
+  const { register } = useAuth();
+  const { alreadySignedIn, next, busy, error, submit } = useAuthForm();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [passwordTouched, setPasswordTouched] = useState(false);
   const passwordTooShort = password.length > 0 && password.length < 8;
 
-  if (user && !busy) return <Navigate to={next} replace />;
+  if (alreadySignedIn) return <Navigate to={next} replace />;
 
-  async function onSubmit(event: FormEvent) {
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
     setPasswordTouched(true);
     if (password.length < 8) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await register(name.trim(), email.trim(), password);
-      navigate(next, { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    void submit(() => register(name.trim(), email.trim(), password));
   }
 
   return (
@@ -150,8 +154,7 @@ export function SignupPage() {
           </button>
         </form>
         <p className="auth-switch">
-          Already have an account?{' '}
-          <Link to={`/login${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Log in</Link>
+          Already have an account? <Link to={withNext('/login', next)}>Log in</Link>
         </p>
       </div>
     </section>
