@@ -1,7 +1,6 @@
 // The buyer's front page: search and filter upcoming events, with cursor pagination.
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { isAbort } from '../api/client.ts';
 import { type EventFilters, events } from '../api/endpoints.ts';
 import type { EventItem } from '../api/types.ts';
 import { EventCard } from '../components/EventCard.tsx';
@@ -9,6 +8,7 @@ import { LoadMore } from '../components/LoadMore.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading, RetryableError } from '../components/Status.tsx';
 import { TextField } from '../components/TextField.tsx';
+import { usePagedList } from '../lib/usePagedList.ts';
 
 const FILTER_KEYS = ['q', 'city', 'category', 'from', 'to'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -36,33 +36,14 @@ export function EventsPage() {
   const applied = readValues(params);
   const appliedKey = FILTER_KEYS.map((k) => applied[k]).join('\u0000');
   const [form, setForm] = useState<FormValues>(applied);
-  const [items, setItems] = useState<EventItem[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [reloadCount, setReloadCount] = useState(0);
+  const { items, nextCursor, loading, loadingMore, error, loadMore, reload } = usePagedList<EventItem>(
+    (cursor, signal) => events.list({ ...toApiFilters(applied), cursor }, signal),
+    [appliedKey],
+  );
 
+  // The form shows the applied filters again after navigation (back, a link, a reset).
   // biome-ignore lint/correctness/useExhaustiveDependencies: appliedKey captures the applied filters
-  useEffect(() => {
-    setForm(readValues(params));
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    events
-      .list(toApiFilters(readValues(params)), controller.signal)
-      .then((page) => {
-        setItems(page.data);
-        setNextCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => {
-        if (!isAbort(err)) setError(err);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [appliedKey, reloadCount]);
+  useEffect(() => setForm(readValues(params)), [appliedKey]);
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -77,21 +58,6 @@ export function EventsPage() {
   function onReset() {
     setForm({ q: '', city: '', category: '', from: '', to: '' });
     setParams(new URLSearchParams());
-  }
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    setLoadingMore(true);
-    setError(null);
-    try {
-      const page = await events.list({ ...toApiFilters(applied), cursor: nextCursor });
-      setItems((current) => [...current, ...page.data.filter((e) => !current.some((c) => c.id === e.id))]);
-      setNextCursor(page.nextCursor);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoadingMore(false);
-    }
   }
 
   const update = (key: FilterKey) => (event: { target: { value: string } }) =>
@@ -188,7 +154,7 @@ export function EventsPage() {
         {loading ? (
           <Loading label="Loading events…" />
         ) : error && items.length === 0 ? (
-          <RetryableError error={error} onRetry={() => setReloadCount((n) => n + 1)} />
+          <RetryableError error={error} onRetry={reload} />
         ) : items.length === 0 ? (
           <EmptyState title={hasFilters ? 'No events match your search' : 'No upcoming events yet'}>
             <p className="muted">

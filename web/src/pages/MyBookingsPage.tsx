@@ -1,7 +1,6 @@
 // The buyer's bookings, upcoming and past, with cancellation behind a confirmation step.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { isAbort } from '../api/client.ts';
 import { bookings } from '../api/endpoints.ts';
 import type { Booking, BookingStatus } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -10,6 +9,7 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading, RetryableError } from '../components/Status.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { dateBadge, formatDateTime, formatMoney } from '../lib/format.ts';
+import { usePagedList } from '../lib/usePagedList.ts';
 import { uuid } from '../lib/uuid.ts';
 
 type Scope = 'upcoming' | 'past';
@@ -74,50 +74,13 @@ function BookingRow({ booking, onCancel }: { booking: Booking; onCancel: (b: Boo
 export function MyBookingsPage() {
   const [params, setParams] = useSearchParams();
   const scope: Scope = params.get('tab') === 'past' ? 'past' : 'upcoming';
-  const [items, setItems] = useState<Booking[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [toCancel, setToCancel] = useState<Booking | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
-  const [reloadCount, setReloadCount] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadCount forces a refetch
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    bookings
-      .list(scope, undefined, controller.signal)
-      .then((page) => {
-        setItems(page.data);
-        setNextCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => {
-        if (!isAbort(err)) setError(err);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [scope, reloadCount]);
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    setLoadingMore(true);
-    try {
-      const page = await bookings.list(scope, nextCursor);
-      setItems((current) => [...current, ...page.data.filter((b) => !current.some((c) => c.id === b.id))]);
-      setNextCursor(page.nextCursor);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
+  const { items, setItems, nextCursor, loading, loadingMore, error, loadMore, reload } =
+    usePagedList<Booking>((cursor, signal) => bookings.list(scope, cursor, signal), [scope]);
 
   async function confirmCancel() {
     if (!toCancel) return;
@@ -161,7 +124,7 @@ export function MyBookingsPage() {
         {loading ? (
           <Loading label="Loading bookings…" />
         ) : error && items.length === 0 ? (
-          <RetryableError error={error} onRetry={() => setReloadCount((n) => n + 1)} />
+          <RetryableError error={error} onRetry={reload} />
         ) : items.length === 0 ? (
           <EmptyState title={scope === 'upcoming' ? 'No upcoming bookings' : 'No past bookings'}>
             <p className="muted">
