@@ -27,6 +27,19 @@ export interface PaymentProvider {
 
 export const TEST_TOKENS = { success: 'tok_visa', declined: 'tok_chargeDeclined' } as const;
 
+/**
+ * A provider's idempotency: the first answer for a key, given again for every repeat. The memo is
+ * kept small: it only has to cover the retries and races of one operation.
+ */
+function firstAnswer<T>(memo: Map<string, T>, key: string, answer: () => T): T {
+  const previous = memo.get(key);
+  if (previous) return previous;
+  const result = answer();
+  if (memo.size > 100_000) memo.clear();
+  memo.set(key, result);
+  return result;
+}
+
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = 'test';
   private readonly charges = new Map<string, ChargeResult>();
@@ -51,16 +64,14 @@ export class TestPaymentProvider implements PaymentProvider {
     idempotencyKey: string;
   }): Promise<ChargeResult> {
     this.assertUsableToken(input.token);
-    const previous = this.charges.get(input.idempotencyKey);
-    if (previous) return previous;
-    const result: ChargeResult =
-      input.token === TEST_TOKENS.success
-        ? { ok: true, ref: `ch_test_${randomBytes(12).toString('hex')}` }
-        : { ok: false, reason: 'Your card was declined' };
-    // Keep the memo small: it only has to cover a retry of the same confirmation.
-    if (this.charges.size > 100_000) this.charges.clear();
-    this.charges.set(input.idempotencyKey, result);
-    return result;
+    return firstAnswer(
+      this.charges,
+      input.idempotencyKey,
+      (): ChargeResult =>
+        input.token === TEST_TOKENS.success
+          ? { ok: true, ref: `ch_test_${randomBytes(12).toString('hex')}` }
+          : { ok: false, reason: 'Your card was declined' },
+    );
   }
 
   async refund(input: {
@@ -68,11 +79,8 @@ export class TestPaymentProvider implements PaymentProvider {
     amountCents: number;
     currency: string;
   }): Promise<{ ref: string }> {
-    const previous = this.refunds.get(input.chargeRef);
-    if (previous) return previous;
-    const result = { ref: `re_test_${randomBytes(12).toString('hex')}` };
-    if (this.refunds.size > 100_000) this.refunds.clear();
-    this.refunds.set(input.chargeRef, result);
-    return result;
+    return firstAnswer(this.refunds, input.chargeRef, () => ({
+      ref: `re_test_${randomBytes(12).toString('hex')}`,
+    }));
   }
 }
