@@ -106,16 +106,12 @@ async function startServer(
   jwtSecret: string,
   root: string,
   logFile: string,
+  nodeArgs: string[],
 ): Promise<RunningServer> {
   const entry = fileURLToPath(new URL('./server.js', import.meta.url));
   const out = openSync(logFile, 'w');
   const child = fork(entry, [], {
-    // The product's own Node flags (npm start), then BENCH_SERVER_NODE_ARGS, e.g.
-    // "--cpu-prof --cpu-prof-dir=bench/results/profiles" to profile the server.
-    execArgv: [
-      ...productNodeFlags(root),
-      ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    ],
+    execArgv: nodeArgs,
     stdio: ['ignore', out, out, 'ipc'],
     env: {
       ...process.env,
@@ -161,7 +157,17 @@ async function startServer(
   };
 }
 
-/** The Node flags `npm start` runs the server with (package.json `start:built`). */
+/**
+ * The server's Node flags: those `npm start` runs it with (package.json `start:built`), then
+ * BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profiles" to profile it.
+ */
+function serverNodeArgs(root: string): string[] {
+  return [
+    ...productNodeFlags(root),
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+}
+
 function productNodeFlags(root: string): string[] {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
@@ -192,6 +198,7 @@ interface Scenario {
 
 async function main(): Promise<void> {
   const root = findProjectRoot();
+  const nodeArgs = serverNodeArgs(root);
   const resultsDir = path.join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const startedAt = new Date();
@@ -226,7 +233,7 @@ async function main(): Promise<void> {
 
     const jwtSecret = randomBytes(48).toString('base64url');
     const serverLog = path.join(resultsDir, 'server.log');
-    server = await startServer(database.url, jwtSecret, root, serverLog);
+    server = await startServer(database.url, jwtSecret, root, serverLog, nodeArgs);
     const serverPid = server.child.pid as number;
     const pgPid = postmasterPid(database.dataDirectory);
     log(
@@ -641,9 +648,7 @@ async function main(): Promise<void> {
       machine,
       postgres,
       settings: {
-        serverNodeFlags: [...productNodeFlags(root), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ')]
-          .filter(Boolean)
-          .join(' '),
+        serverNodeFlags: nodeArgs.join(' '),
         DB_POOL_SIZE: options.poolSize,
         BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '1000 (default)',
         warmupSeconds: options.warmupSeconds,
