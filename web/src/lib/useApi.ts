@@ -1,5 +1,13 @@
 // Loads data from the API for a component, cancelling stale requests when inputs change.
-import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import {
+  type DependencyList,
+  type Dispatch,
+  type SetStateAction,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 import { isAbort } from '../api/client.ts';
 
 export interface ApiState<T> {
@@ -7,7 +15,8 @@ export interface ApiState<T> {
   error: unknown;
   loading: boolean;
   reload: () => void;
-  setData: (data: T) => void;
+  /** Replaces the data, or updates it from the current value (as React's setState). */
+  setData: Dispatch<SetStateAction<T | null>>;
 }
 
 export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): ApiState<T> {

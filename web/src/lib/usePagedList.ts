@@ -1,9 +1,9 @@
-// A cursor-paged list for a component: the first page loads when the inputs change (stale
-// requests cancelled, as in useApi), and "load more" appends the next page, skipping items
+// A cursor-paged list for a component: the first page loads through useApi when the inputs
+// change (stale requests cancelled), and "load more" appends the next page, skipping items
 // already shown (a row can move between pages while the visitor reads).
-import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
-import { isAbort } from '../api/client.ts';
+import { type DependencyList, useEffect, useState } from 'react';
 import type { Page } from '../api/types.ts';
+import { useApi } from './useApi.ts';
 
 export interface PagedList<T> {
   items: T[];
@@ -21,51 +21,47 @@ export function usePagedList<T extends { id: string }>(
   fetchPage: (cursor: string | undefined, signal?: AbortSignal) => Promise<Page<T>>,
   deps: DependencyList,
 ): PagedList<T> {
-  const [items, setItems] = useState<T[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  const first = useApi<Page<T>>((signal) => fetchPage(undefined, signal), deps);
+  const { data: page, setData: setPage } = first;
   const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [generation, setGeneration] = useState(0);
-  const fetchRef = useRef(fetchPage);
-  fetchRef.current = fetchPage;
+  const [moreError, setMoreError] = useState<unknown>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to reload
+  // A first page being (re)loaded starts over: an earlier "load more" failure no longer applies.
   useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    fetchRef
-      .current(undefined, controller.signal)
-      .then((page) => {
-        if (controller.signal.aborted) return;
-        setItems(page.data);
-        setNextCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => {
-        if (!isAbort(err) && !controller.signal.aborted) setError(err);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [...deps, generation]);
+    if (first.loading) setMoreError(null);
+  }, [first.loading]);
 
   async function loadMore() {
-    if (!nextCursor) return;
+    const cursor = page?.nextCursor;
+    if (!cursor) return;
     setLoadingMore(true);
-    setError(null);
+    setMoreError(null);
     try {
-      const page = await fetchRef.current(nextCursor);
-      setItems((current) => [...current, ...page.data.filter((e) => !current.some((c) => c.id === e.id))]);
-      setNextCursor(page.nextCursor);
+      const more = await fetchPage(cursor);
+      setPage((current) =>
+        current
+          ? {
+              data: [...current.data, ...more.data.filter((e) => !current.data.some((c) => c.id === e.id))],
+              nextCursor: more.nextCursor,
+            }
+          : current,
+      );
     } catch (err) {
-      setError(err);
+      setMoreError(err);
     } finally {
       setLoadingMore(false);
     }
   }
 
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { items, setItems, nextCursor, loading, loadingMore, error, loadMore, reload };
+  return {
+    items: page?.data ?? [],
+    setItems: (update) =>
+      setPage((current) => (current ? { ...current, data: update(current.data) } : current)),
+    nextCursor: page?.nextCursor ?? null,
+    loading: first.loading,
+    loadingMore,
+    error: moreError ?? first.error,
+    loadMore,
+    reload: first.reload,
+  };
 }
