@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { adminQuery, databaseUrl } from '../src/platform/db/admin.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 
 /** The folder holding package.json, whether the bench runs from bench/ or from its compiled copy. */
@@ -45,19 +46,10 @@ export async function openDatabase(root: string, log: (line: string) => void): P
     port: Number(process.env.BENCH_PG_PORT ?? 54349),
     database: 'postgres',
   });
-  const adminUrl = embedded.url;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
+  await adminQuery(embedded.url, `DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+  await adminQuery(embedded.url, `CREATE DATABASE ${BENCH_DATABASE}`);
   return {
-    url: url.toString(),
+    url: databaseUrl(embedded.url, BENCH_DATABASE),
     kind: 'embedded',
     dataDirectory: path.join(dataDir, 'postgres'),
     stop: () => embedded.stop(),

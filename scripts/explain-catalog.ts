@@ -2,30 +2,20 @@
 // plans of the catalog's list and detail queries, for docs/catalog-indexes.md.
 // Usage: npx tsx scripts/explain-catalog.ts [postgres-admin-url]
 import pg from 'pg';
+import { adminQuery, databaseUrl } from '../src/platform/db/admin.js';
 import { createDb, migrateToLatest } from '../src/platform/db/database.js';
 
 const adminUrl = process.argv[2] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = 'evently_explain_catalog';
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin(`CREATE DATABASE ${dbName}`);
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const handle = createDb(url.toString(), 2);
+await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
+const url = databaseUrl(adminUrl, dbName);
+const handle = createDb(url, 2);
 await migrateToLatest(handle.db);
 await handle.close();
 
-const client = new pg.Client({ connectionString: url.toString() });
+const client = new pg.Client({ connectionString: url });
 await client.connect();
 const started = Date.now();
 await client.query(`
@@ -93,4 +83,4 @@ for (const [title, text, params] of queries) {
   );
 }
 await client.end();
-await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { verifyRollups } from '../../src/modules/analytics/analytics.verification.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { databaseUrl } from '../../src/platform/db/admin.js';
 import { createDb, migrateToLatest } from '../../src/platform/db/database.js';
 import { type DatasetSpec, DEFAULT_SPEC, generateDataset } from './generate.js';
 
@@ -62,12 +63,6 @@ export interface AnalyticsBenchResult {
   writeCost: { insert256Holds: WriteCost; confirmOne: WriteCost; expireOne: WriteCost };
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function summarize(durations: number[]): Timing {
@@ -102,10 +97,10 @@ async function prepareDatabase(
       [BENCH_DATABASE],
     );
     if (reuse && rows[0]?.note === JSON.stringify(spec))
-      return { fresh: false, url: withDatabase(serverUrl, BENCH_DATABASE) };
+      return { fresh: false, url: databaseUrl(serverUrl, BENCH_DATABASE) };
     await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-    return { fresh: true, url: withDatabase(serverUrl, BENCH_DATABASE) };
+    return { fresh: true, url: databaseUrl(serverUrl, BENCH_DATABASE) };
   } finally {
     await admin.end();
   }

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { projectRoot } from '../../src/platform/config.js';
+import { adminQuery, databaseUrl } from '../../src/platform/db/admin.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 
 export const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/test';
@@ -39,18 +40,4 @@ export async function findTestServer(): Promise<TestServer> {
   return { adminUrl: embedded.url, kind: 'embedded', stop: () => embedded.stop() };
 }
 
-export function databaseUrl(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function adminQuery(adminUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+export { adminQuery, databaseUrl };
