@@ -1,6 +1,7 @@
 // Short-lived JWT access tokens (HS256, 15 minutes) and opaque refresh tokens stored as hashes.
-// fast-jwt (the library behind @fastify/jwt) verifies synchronously and caches verified tokens,
-// which matters on the on-sale path where every request carries a token.
+// fast-jwt (the library behind @fastify/jwt) signs and verifies, synchronously; verified tokens
+// are remembered here until they expire, which matters on the on-sale path where every request
+// carries a token (docs/decisions.md, #15).
 import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Role } from '../../platform/db/schema.js';
@@ -9,6 +10,7 @@ import { DomainError } from '../../platform/http/errors.js';
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const ISSUER = 'evently';
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface AccessClaims {
   userId: string;
@@ -31,10 +33,15 @@ export class TokenSigner {
       algorithms: ['HS256'],
       allowedIss: ISSUER,
       requiredClaims: ['sub', 'exp', 'iss'],
-      // Verified tokens are cached (LRU, keyed by a hash of the token) until they expire.
-      cache: 10_000,
     });
   }
+
+  /**
+   * Verified tokens and their claims, keyed by the token itself, until they expire; the oldest
+   * entry goes first when it is full. fast-jwt's own cache keys by a SHA-256 of the token, which
+   * costs as much as checking an HS256 signature.
+   */
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
 
   async sign(claims: AccessClaims): Promise<string> {
     // jti makes two tokens issued in the same second for the same user distinct.
@@ -42,12 +49,21 @@ export class TokenSigner {
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAtMs) return known.claims;
+    if (known) this.verified.delete(token);
     try {
       const payload = this.verifySync(token);
       const role = payload.role;
       if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin'))
         throw new Error('bad claims');
-      return { userId: payload.sub, role };
+      const claims: AccessClaims = { userId: payload.sub, role };
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) this.verified.delete(oldest.value);
+      }
+      this.verified.set(token, { claims, expiresAtMs: (payload.exp as number) * 1000 });
+      return claims;
     } catch (error) {
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
       throw new DomainError('UNAUTHENTICATED', expired ? 'Access token expired' : 'Access token is invalid');
