@@ -130,6 +130,10 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
     expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).json().status).toBe('ok');
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('http_request_duration_seconds_bucket');
+    // The histogram's count is the request counter by route and status.
+    expect(metrics.body).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/health\/ready",status="200"\} [1-9]/,
+    );
     expect(metrics.body).toContain('db_pool_connections');
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
