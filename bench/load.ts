@@ -15,6 +15,19 @@ export interface LoadSpec {
   /** ...or send exactly this many requests. */
   amount?: number;
   onTick?: (progress: { elapsedSeconds: number; lastSecond: number; total: number }) => void;
+  /** Time every answer, to report latency and timing per HTTP status (see AnswerTiming). */
+  timeAnswers?: boolean;
+}
+
+/** Latency of the answers with one HTTP status, and when the first and the last of them came. */
+export interface AnswerTiming {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Milliseconds from the start of the run. */
+  firstAtMs: number;
+  lastAtMs: number;
 }
 
 export interface LoadResult {
@@ -32,6 +45,8 @@ export interface LoadResult {
   /** Socket errors and timeouts (no HTTP answer at all). */
   connectionErrors: number;
   timeouts: number;
+  /** By HTTP status, when the spec asked for timeAnswers. */
+  answerTiming?: Record<string, AnswerTiming>;
 }
 
 function errorCodeOf(status: number, body: string): string {
@@ -41,6 +56,31 @@ function errorCodeOf(status: number, body: string): string {
   } catch {
     return `${status} NOT_JSON`;
   }
+}
+
+/** The answers' [status, latency ms, ms from the start] grouped by status and summarised. */
+function summariseAnswers(answers: [number, number, number][]): Record<string, AnswerTiming> {
+  const byStatus = new Map<number, [number, number, number][]>();
+  for (const a of answers) {
+    const list = byStatus.get(a[0]);
+    if (list) list.push(a);
+    else byStatus.set(a[0], [a]);
+  }
+  const out: Record<string, AnswerTiming> = {};
+  for (const [status, list] of byStatus) {
+    const latencies = list.map((a) => a[1]).sort((x, y) => x - y);
+    const at = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] as number;
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    out[String(status)] = {
+      count: list.length,
+      p50: round(at(0.5)),
+      p99: round(at(0.99)),
+      max: round(latencies[latencies.length - 1] as number),
+      firstAtMs: Math.round(Math.min(...list.map((a) => a[2]))),
+      lastAtMs: Math.round(Math.max(...list.map((a) => a[2]))),
+    };
+  }
+  return out;
 }
 
 export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
@@ -64,6 +104,7 @@ export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let total = 0;
+    const answers: [number, number, number][] = [];
     const instance = autocannon(
       {
         url: `${baseUrl}${spec.path}`,
@@ -101,9 +142,15 @@ export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
           non2xx: result.non2xx,
           connectionErrors: result.errors - result.timeouts,
           timeouts: result.timeouts,
+          ...(spec.timeAnswers ? { answerTiming: summariseAnswers(answers) } : {}),
         });
       },
     );
+    if (spec.timeAnswers) {
+      instance.on('response', (_client, status: number, _bytes: number, latencyMs: number) => {
+        answers.push([status, latencyMs, performance.now() - started]);
+      });
+    }
     instance.on('tick', (counter?: { counter: number }) => {
       const lastSecond = counter?.counter ?? 0;
       total += lastSecond;

@@ -1,7 +1,7 @@
 // Turns a run into its verdicts and its two outputs: the full JSON record and the Markdown
 // summary (bench/results/latest.md) with the table, the targets and the sell-out check.
 import type { MachineInfo, PostgresInfo } from './environment.js';
-import type { LoadResult } from './load.js';
+import type { AnswerTiming, LoadResult } from './load.js';
 import type { CpuShare } from './probes.js';
 
 export type ScenarioId =
@@ -70,6 +70,8 @@ export interface SellOutCheck {
   capacityMinusAvailable: number;
   distinctBuyersWithTickets: number;
   inventoryConsistent: boolean;
+  /** Latency and timing of the answers by HTTP status: where the sell-out's p99 comes from. */
+  timing: Record<string, AnswerTiming>;
   exact: boolean;
   clean: boolean;
 }
@@ -296,6 +298,14 @@ export function toMarkdown(record: RunRecord): string {
       `- database: sold (held + confirmed) ${num(c.sold)}, available ${num(c.available)}, capacity - available ${num(c.capacityMinusAvailable)}, ` +
         `${num(c.distinctBuyersWithTickets)} distinct buyers hold tickets;`,
       `- admin inventory endpoint: ${c.inventoryConsistent ? 'consistent (available + held + confirmed = capacity, per-user counters match)' : '**inconsistent**'};`,
+      `- timing (ms from the first request): ${
+        Object.entries(c.timing)
+          .map(
+            ([status, t]) =>
+              `${num(t.count)} x ${status} answered from ${num(t.firstAtMs)} to ${num(t.lastAtMs)} ms, latency p50 ${t.p50} ms, p99 ${t.p99} ms, max ${t.max} ms`,
+          )
+          .join('; ') || 'not recorded'
+      };`,
       `- verdict: ${c.exact ? 'exactly the capacity sold' : '**not exact**'}, ${c.clean ? 'every other answer a clean 409 SOLD_OUT' : '**unexpected answers**'}.`,
       '',
     );

@@ -444,6 +444,7 @@ async function main(): Promise<void> {
             next++;
             return buyer.token;
           },
+          timeAnswers: true,
         },
         { warmupSeconds: 0, amount: options.sellOutBuyers },
       );
@@ -495,6 +496,7 @@ async function main(): Promise<void> {
         capacityMinusAvailable: row.capacity - row.available,
         distinctBuyersWithTickets: row.buyers,
         inventoryConsistent: inventory.body.consistent,
+        timing: load.answerTiming ?? {},
         exact:
           granted === row.capacity &&
           sold === row.capacity &&
