@@ -2,6 +2,7 @@
 // per-request bearer token when the scenario rotates buyers, and the error code of every non-2xx
 // answer read from its body so a 409 SOLD_OUT is told apart from any other 409.
 import autocannon from 'autocannon';
+import { groupBy } from '../src/platform/collections.js';
 
 export interface LoadSpec {
   connections: number;
@@ -58,26 +59,25 @@ function errorCodeOf(status: number, body: string): string {
   }
 }
 
-/** The answers' [status, latency ms, ms from the start] grouped by status and summarised. */
-function summariseAnswers(answers: [number, number, number][]): Record<string, AnswerTiming> {
-  const byStatus = new Map<number, [number, number, number][]>();
-  for (const a of answers) {
-    const list = byStatus.get(a[0]);
-    if (list) list.push(a);
-    else byStatus.set(a[0], [a]);
-  }
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** One timed answer; `atMs` counts from the start of the run. */
+type Answer = [status: number, latencyMs: number, atMs: number];
+
+/** The answers, in the order they came, grouped by status and summarised (nearest-rank p50/p99). */
+function summariseAnswers(answers: Answer[]): Record<string, AnswerTiming> {
   const out: Record<string, AnswerTiming> = {};
-  for (const [status, list] of byStatus) {
+  for (const [status, list] of groupBy(answers, (a) => a[0])) {
     const latencies = list.map((a) => a[1]).sort((x, y) => x - y);
     const at = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] as number;
-    const round = (ms: number) => Math.round(ms * 10) / 10;
     out[String(status)] = {
       count: list.length,
       p50: round(at(0.5)),
       p99: round(at(0.99)),
-      max: round(latencies[latencies.length - 1] as number),
-      firstAtMs: Math.round(Math.min(...list.map((a) => a[2]))),
-      lastAtMs: Math.round(Math.max(...list.map((a) => a[2]))),
+      max: round(latencies.at(-1) as number),
+      // In arrival order: the first and the last of each group are its earliest and latest.
+      firstAtMs: Math.round((list[0] as Answer)[2]),
+      lastAtMs: Math.round((list.at(-1) as Answer)[2]),
     };
   }
   return out;
@@ -104,7 +104,7 @@ export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let total = 0;
-    const answers: [number, number, number][] = [];
+    const answers: Answer[] = [];
     const instance = autocannon(
       {
         url: `${baseUrl}${spec.path}`,
