@@ -298,7 +298,7 @@ export function toMarkdown(record: RunRecord): string {
       `- database: sold (held + confirmed) ${num(c.sold)}, available ${num(c.available)}, capacity - available ${num(c.capacityMinusAvailable)}, ` +
         `${num(c.distinctBuyersWithTickets)} distinct buyers hold tickets;`,
       `- admin inventory endpoint: ${c.inventoryConsistent ? 'consistent (available + held + confirmed = capacity, per-user counters match)' : '**inconsistent**'};`,
-      `- timing (ms from the first request): ${
+      `- timing (ms from the start of the run): ${
         Object.entries(c.timing)
           .map(
             ([status, t]) =>
@@ -343,7 +343,7 @@ export function toMarkdown(record: RunRecord): string {
   lines.push('## How to read it', '');
   lines.push(
     '- Each scenario runs a warm-up, then the measured window; req/s counts every answer, bookings/s only 201s.',
-    '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine.',
+    '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine. The sell-out opens its connections first (one `GET /health/live` each, left out of every figure) and its figures come from the timing of each of its own answers.',
     '- x ceiling compares throughput (bookings/s for booking scenarios) with the ceiling route (`GET /bench/ceiling`: JWT check, a two-field JSON answer, no database) at the same connection count; x baseline compares bookings/s with the FOR UPDATE baseline.',
     "- The hot reserve is also compared with the booking-shaped ceiling (`POST /bench/ceiling/bookings`: the booking request's body and schema and a booking-shaped 201 answer, built in memory), measured right before it: the two differ only by the allocation and its database work. Both ratios are reported; the machine's speed drifts between windows (the GET ceiling measured 19k to 32k req/s in one afternoon), and the adjacent booking-shaped ceiling is the steadier comparison.",
     '- CPU columns are cores in use during the measured window (1.0 = one core): the server process, the PostgreSQL under test, this driver (autocannon), and everything else on the machine (other = noise: it should be near 0).',

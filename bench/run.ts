@@ -445,6 +445,8 @@ async function main(): Promise<void> {
             return buyer.token;
           },
           timeAnswers: true,
+          // 1,000 buyers already on the page when the sale opens: connections open, then the rush.
+          openWith: '/health/live',
         },
         { warmupSeconds: 0, amount: options.sellOutBuyers },
       );
