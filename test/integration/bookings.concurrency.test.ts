@@ -343,11 +343,12 @@ describe('zero overselling under concurrency', () => {
       const hold = (await reserve(t.app, first as Session, { eventId: event.id, quantity: 1 })).json();
       const soldOut = await reserve(other.app, second as Session, { eventId: event.id, quantity: 1 });
       expect(soldOut.json().error.code).toBe('SOLD_OUT');
-      expect(other.app.ctx.soldOut.isSoldOut(event.ticketTypes[0].id)).toBe(true);
+      expect(other.app.ctx.soldOut.isMarked(event.ticketTypes[0].id)).toBe(true);
       await cancel(t.app, first as Session, hold.id);
-      // The NOTIFY reaches the other process's listener: its mark is cleared without waiting out the TTL.
+      // The NOTIFY reaches the other process's listener: its mark is cleared without waiting out the
+      // TTL (isMarked, unlike isSoldOut, never stands down for the probe at 900 ms).
       await expect
-        .poll(() => other.app.ctx.soldOut.isSoldOut(event.ticketTypes[0].id), { timeout: 900, interval: 10 })
+        .poll(() => other.app.ctx.soldOut.isMarked(event.ticketTypes[0].id), { timeout: 800, interval: 10 })
         .toBe(false);
       expect(
         (await reserve(other.app, second as Session, { eventId: event.id, quantity: 1 })).statusCode,
@@ -355,6 +356,27 @@ describe('zero overselling under concurrency', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('a probe that finds seats behind a sold-out mark reopens sales at once (a lost signal)', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 2 }],
+    });
+    const ticketTypeId = event.ticketTypes[0].id;
+    const [first, second, third] = await bulkUsers(t.app, 3);
+    // As if this process had missed the NOTIFY of a cancellation: marked sold out, seats free.
+    t.app.ctx.soldOut.mark(ticketTypeId);
+    const marked = await reserve(t.app, first as Session, { eventId: event.id, quantity: 1 });
+    expect(marked.json().error.code).toBe('SOLD_OUT');
+    // 950 ms into the mark the next request is the probe: it reaches the database and gets a seat.
+    t.app.ctx.soldOut.mark(ticketTypeId, Date.now() - 950);
+    const probe = await reserve(t.app, second as Session, { eventId: event.id, quantity: 1 });
+    expect(probe.statusCode).toBe(201);
+    expect(t.app.ctx.soldOut.isMarked(ticketTypeId)).toBe(false);
+    expect((await reserve(t.app, third as Session, { eventId: event.id, quantity: 1 })).statusCode).toBe(201);
+    // That sold the last seat: the batch marks the type sold out again.
+    expect(t.app.ctx.soldOut.isMarked(ticketTypeId)).toBe(true);
+    await expectInventoryConsistent(t.app, admin, event.id);
   });
 
   it('the background sweeper expires lapsed holds within a few seconds', async () => {

@@ -39,6 +39,32 @@ describe('sold-out marks', () => {
     expect(marks.isSoldOut('t', 2000)).toBe(false);
   });
 
+  it('let exactly one request through to the database before a mark runs out', () => {
+    const marks = new SoldOutMarks();
+    marks.mark('t', 1000);
+    expect(marks.isSoldOut('t', 1899)).toBe(true);
+    // 900 ms old: this caller is the probe and goes to the lane; everyone else still gets the mark.
+    expect(marks.isSoldOut('t', 1900)).toBe(false);
+    expect(marks.isSoldOut('t', 1901)).toBe(true);
+    expect(marks.isSoldOut('t', 1999)).toBe(true);
+    // The probe's batch found it still sold out: a fresh mark, and a fresh probe 900 ms later.
+    marks.mark('t', 1950);
+    expect(marks.isSoldOut('t', 2849)).toBe(true);
+    expect(marks.isSoldOut('t', 2850)).toBe(false);
+    expect(marks.isSoldOut('t', 2851)).toBe(true);
+  });
+
+  it('still end after one second when the probe does not come back', () => {
+    const marks = new SoldOutMarks();
+    marks.mark('t', 1000);
+    expect(marks.isSoldOut('t', 1900)).toBe(false);
+    expect(marks.isSoldOut('t', 1950)).toBe(true);
+    expect(marks.isMarked('t', 1999)).toBe(true);
+    expect(marks.isSoldOut('t', 2000)).toBe(false);
+    expect(marks.isMarked('t', 2000)).toBe(false);
+    expect(marks.isSoldOut('t', 2001)).toBe(false);
+  });
+
   it('reopen at once when seats return', () => {
     const marks = new SoldOutMarks();
     marks.mark('t');

@@ -279,7 +279,10 @@ export class BookingsService {
     const { outcomes, remaining } = items.some((i) => i.idempotency)
       ? await this.repo.transaction((trx) => decide(trx))
       : await decide();
+    // A batch saw the ticket type's row under its lock: renew the sold-out mark, or drop it at
+    // once when seats came back (a probe that found them, say, after a lost reopen signal).
     if (remaining === 0) this.soldOut.mark(ticketTypeId);
+    else if (remaining !== undefined) this.soldOut.reopen([ticketTypeId]);
     return outcomes;
   }
 
