@@ -1,6 +1,7 @@
 // The allocation decision of one batch, made by evently_reserve_batch inside PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchRequest } from '../../src/modules/bookings/bookings.repository.js';
 import { adminSession, createEvent, expectInventoryConsistent, type Session } from '../helpers/api.js';
@@ -118,5 +119,44 @@ describe('evently_reserve_batch (one batch, one round trip)', () => {
     expect(result).toEqual({ status: 'started' });
     expect((await batch(randomUUID(), [])).status).toBe('not_found');
     await expectInventoryConsistent(t.app, admin, started.id);
+  });
+
+  it('reads and writes buyers’ counters through their key, even where a scan looks cheaper', async () => {
+    const event = await createEvent(t.app, admin, {});
+    const tt = event.ticketTypes[0].id;
+    const buyers = await bulkUsers(t.app, 3);
+    const [returning] = buyers;
+    await batch(tt, [{ id: randomUUID(), userId: returning?.userId as string, quantity: 1 }]);
+
+    // This session prices index reads out of reach, as a plan made on a near-empty table would:
+    // the function's own setting has to keep the counters on their primary key.
+    const client = new pg.Client({ connectionString: t.url });
+    const plans: string[] = [];
+    client.on('notice', (notice) => plans.push(notice.message ?? ''));
+    await client.connect();
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      for (const setting of [
+        'auto_explain.log_min_duration = 0',
+        'auto_explain.log_nested_statements = on',
+        'auto_explain.log_level = notice',
+        'client_min_messages = notice',
+        'random_page_cost = 1e9',
+        'cpu_index_tuple_cost = 1e6',
+      ])
+        await client.query(`SET ${setting}`);
+      const { rows } = await client.query<{ result: { status: string; codes: number[] } }>(
+        'SELECT evently_reserve_batch($1::uuid, $2::uuid[], $3::uuid[], $4::int[]) AS result',
+        [tt, buyers.map(() => randomUUID()), buyers.map((b) => b.userId), buyers.map(() => 1)],
+      );
+      expect(rows[0]?.result).toMatchObject({ status: 'ok', codes: [0, 0, 0] });
+    } finally {
+      await client.end();
+    }
+    const counterReads = plans.filter((plan) => /(Scan|Scan using \S+) on user_event_tickets/.test(plan));
+    // The lock of the buyers' counters and their update, at least.
+    expect(counterReads.length).toBeGreaterThanOrEqual(2);
+    for (const plan of counterReads) expect(plan).not.toMatch(/Seq Scan on user_event_tickets/);
+    await expectInventoryConsistent(t.app, admin, event.id);
   });
 });
