@@ -34,7 +34,7 @@ export const benchRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   app.get(
     '/bench/ceiling',
     {
-      preHandler: ctx.guards.authenticate,
+      onRequest: ctx.guards.authenticate,
       schema: {
         hide: true,
         response: { 200: Type.Object({ ok: Type.Boolean(), userId: Type.String() }), ...errors(401) },
@@ -56,7 +56,7 @@ export const benchRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   app.post(
     '/bench/ceiling/bookings',
     {
-      preHandler: ctx.guards.authenticate,
+      onRequest: ctx.guards.authenticate,
       schema: {
         hide: true,
         body: CreateBookingBody,
@@ -93,7 +93,7 @@ export const benchRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   app.post(
     '/bench/baseline/bookings',
     {
-      preHandler: ctx.guards.authenticate,
+      onRequest: ctx.guards.authenticate,
       schema: {
         hide: true,
         body: CreateBookingBody,

@@ -30,6 +30,25 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
     expectError(res, 400, 'VALIDATION_FAILED');
   });
 
+  it('a missing or bad token is 401 before the body is looked at', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not-a-token' }]) {
+      for (const [method, url, payload] of [
+        ['POST', '/api/v1/bookings', '{"quantity": "lots"'],
+        ['POST', '/api/v1/bookings', '{}'],
+        ['POST', '/api/v1/admin/events', '{}'],
+        ['POST', '/api/v1/bookings/not-an-id/confirm', '{"paymentToken": 5}'],
+      ] as const) {
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload,
+        });
+        expectError(res, 401, 'UNAUTHENTICATED');
+      }
+    }
+  });
+
   it('a body over 100 KB is 413', async () => {
     const res = await t.app.inject({
       method: 'POST',

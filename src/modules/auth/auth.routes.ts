@@ -94,7 +94,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
   app.get(
     '/me',
     {
-      preHandler: guards.authenticate,
+      onRequest: guards.authenticate,
       schema: {
         tags: ['accounts'],
         summary: 'The logged-in user',

@@ -54,7 +54,7 @@ async function idempotent<T>(
 
 export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { bookings, idempotency, guards } = ctx;
-  app.addHook('preHandler', guards.authenticate);
+  app.addHook('onRequest', guards.authenticate);
 
   app.post(
     '/bookings',

@@ -66,7 +66,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.register(async (scope) => {
     const admin = scope.withTypeProvider<TypeBoxTypeProvider>();
-    admin.addHook('preHandler', guards.requireAdmin);
+    admin.addHook('onRequest', guards.requireAdmin);
 
     admin.post(
       '/admin/events',

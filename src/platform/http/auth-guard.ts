@@ -1,4 +1,4 @@
-// Bearer-token authentication and role checks as preHandlers; the verified claims land on request.auth.
+// Bearer-token authentication and role checks as onRequest hooks (before the body is read); the verified claims land on request.auth.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessClaims, TokenSigner } from '../../modules/auth/tokens.js';
 import { DomainError } from './errors.js';
