@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/platform/config.js';
+import { adminQuery } from '../../src/platform/db/admin.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 
 describe('embedded PostgreSQL', () => {
@@ -29,13 +30,7 @@ describe('embedded PostgreSQL', () => {
     const second = await startEmbeddedPostgres({ dataDir, port, lockWaitMs: 20_000 });
     started.push(second);
     clearTimeout(release);
-    const again = new pg.Client({ connectionString: second.url });
-    await again.connect();
-    try {
-      expect((await again.query('SELECT id FROM kept')).rows).toEqual([{ id: 42 }]);
-    } finally {
-      await again.end();
-    }
+    expect(await adminQuery(second.url, 'SELECT id FROM kept')).toEqual([{ id: 42 }]);
   }, 60_000);
 
   it('a folder held by a running server is refused with a clear message, and that server keeps running', async () => {
@@ -43,12 +38,6 @@ describe('embedded PostgreSQL', () => {
     await expect(startEmbeddedPostgres({ dataDir, port, lockWaitMs: 300 })).rejects.toThrow(
       /is in use by another PostgreSQL \(pid \d+\); is Evently already running\?/,
     );
-    const client = new pg.Client({ connectionString: running.url });
-    await client.connect();
-    try {
-      expect((await client.query('SELECT count(*)::int AS n FROM kept')).rows).toEqual([{ n: 1 }]);
-    } finally {
-      await client.end();
-    }
+    expect(await adminQuery(running.url, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
   }, 30_000);
 });
