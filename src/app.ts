@@ -115,7 +115,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
       maxBatch: config.bookingBatchSize,
       maxQueue: config.bookingQueueLimit,
       onBatchFailure: (error, size) =>
-        app.log.warn({ err: error, size }, 'allocation batch failed; retrying singly'),
+        app.log.warn({ err: error, size }, 'allocation batch failed; retrying'),
     },
   );
   const ctx: AppContext = {

@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchRequest } from '../../src/modules/bookings/bookings.repository.js';
-import { adminSession, createEvent, expectInventoryConsistent, type Session } from '../helpers/api.js';
+import {
+  adminSession,
+  createEvent,
+  expectInventoryConsistent,
+  reserve,
+  type Session,
+} from '../helpers/api.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { bulkUsers } from '../helpers/users.js';
 
@@ -157,6 +163,129 @@ describe('evently_reserve_batch (one batch, one round trip)', () => {
     // The lock of the buyers' counters and their update, at least.
     expect(counterReads.length).toBeGreaterThanOrEqual(2);
     for (const plan of counterReads) expect(plan).not.toMatch(/Seq Scan on user_event_tickets/);
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
+  const counters = async (eventId: string, userIds: string[]) => {
+    const rows = await t.app.ctx.dbHandle.db
+      .selectFrom('userEventTickets')
+      .select(['userId', 'quantity'])
+      .where('eventId', '=', eventId)
+      .where('userId', 'in', userIds)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.userId, r.quantity]));
+  };
+
+  it('creates a first-time buyer’s counter with what it granted, and none for a buyer turned away', async () => {
+    const event = await createEvent(t.app, admin, {
+      maxTicketsPerUser: 4,
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 4 }],
+    });
+    const tt = event.ticketTypes[0].id;
+    const [returning, first, late] = (await bulkUsers(t.app, 3)).map((u) => u.userId);
+    await batch(tt, [{ id: randomUUID(), userId: returning as string, quantity: 1 }]);
+    const result = await batch(tt, [
+      { id: randomUUID(), userId: first as string, quantity: 1 },
+      { id: randomUUID(), userId: returning as string, quantity: 1 },
+      { id: randomUUID(), userId: first as string, quantity: 1 },
+      { id: randomUUID(), userId: late as string, quantity: 1 },
+    ]);
+    expect(result.status === 'ok' && result.results).toEqual([
+      { ok: true },
+      { ok: true },
+      { ok: true },
+      { code: 'SOLD_OUT' },
+    ]);
+    expect(await counters(event.id, [returning, first, late] as string[])).toEqual({
+      [returning as string]: 2,
+      [first as string]: 2,
+    });
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
+  /**
+   * Another transaction holds a first-time buyer's new counter (that buyer's hold on the event's
+   * other ticket type, not yet committed) while a batch decides for the same buyer; `run` starts
+   * that batch, and the other transaction commits once the batch waits on the counter's key.
+   */
+  async function raceOnNewCounter(
+    run: (ticketTypeId: string, buyer: Session, other: Session, eventId: string) => Promise<unknown>,
+  ) {
+    const event = await createEvent(t.app, admin, {
+      maxTicketsPerUser: 2,
+      ticketTypes: [
+        { name: 'Early', priceCents: 100, capacity: 10 },
+        { name: 'Late', priceCents: 200, capacity: 10 },
+      ],
+    });
+    const [early, late] = event.ticketTypes.map((tt: { id: string }) => tt.id);
+    const [buyer, other] = await bulkUsers(t.app, 2);
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      const { rows } = await holder.query<{ result: { codes: number[] } }>(
+        'SELECT evently_reserve_batch($1::uuid, $2::uuid[], $3::uuid[], $4::int[]) AS result',
+        [late, [randomUUID()], [buyer?.userId], [2]],
+      );
+      expect(rows[0]?.result.codes).toEqual([0]);
+      const outcome = run(early, buyer as Session, other as Session, event.id).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      // The batch has read no counter for the buyer and now waits on the uncommitted one's key.
+      // (Activity is read afresh each time: within a transaction it is a snapshot.)
+      for (let waited = 0; ; waited += 10) {
+        await holder.query('SELECT pg_stat_clear_snapshot()');
+        const { rows: waiting } = await holder.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%evently_reserve_batch%'`,
+        );
+        if ((waiting[0]?.n ?? 0) > 0) break;
+        if (waited > 10_000) throw new Error('the batch never waited on the new counter');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query('COMMIT');
+      return { event, early, buyer: buyer as Session, other: other as Session, outcome: await outcome };
+    } finally {
+      await holder.end();
+    }
+  }
+
+  it('fails with a serialization failure and writes nothing when a new buyer’s counter appears meanwhile', async () => {
+    const { event, early, buyer, other, outcome } = await raceOnNewCounter((tt, buyer, other) =>
+      batch(tt, [
+        { id: randomUUID(), userId: other.userId, quantity: 1 },
+        { id: randomUUID(), userId: buyer.userId, quantity: 1 },
+      ]),
+    );
+    expect(outcome).toMatchObject({ error: { code: '40001' } });
+    const earlyType = await t.app.ctx.dbHandle.db
+      .selectFrom('ticketTypes')
+      .select('available')
+      .where('id', '=', early)
+      .executeTakeFirstOrThrow();
+    expect(earlyType.available).toBe(10);
+    expect(await counters(event.id, [buyer.userId, other.userId])).toEqual({ [buyer.userId]: 2 });
+    // Run again, the batch finds the counter: the buyer is at the limit, the other buyer is served.
+    const again = await batch(early, [
+      { id: randomUUID(), userId: other.userId, quantity: 1 },
+      { id: randomUUID(), userId: buyer.userId, quantity: 1 },
+    ]);
+    expect(again.status === 'ok' && again.results).toEqual([
+      { ok: true },
+      { code: 'TICKET_LIMIT_EXCEEDED', limit: 2, alreadyHeld: 2 },
+    ]);
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
+  it('answers a buyer caught in that race from a rerun, not with 503', async () => {
+    const { event, outcome } = await raceOnNewCounter((tt, buyer, _other, eventId) =>
+      reserve(t.app, buyer, { eventId, ticketTypeId: tt, quantity: 1 }),
+    );
+    const res = (outcome as { value: { statusCode: number; json(): { error: { code: string } } } }).value;
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('TICKET_LIMIT_EXCEEDED');
     await expectInventoryConsistent(t.app, admin, event.id);
   });
 });

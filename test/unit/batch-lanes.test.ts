@@ -108,4 +108,58 @@ describe('BatchLanes (natural batching)', () => {
     expect(reason).toBeInstanceOf(DomainError);
     expect(reason.code).toBe('SERVICE_UNAVAILABLE');
   });
+
+  const concurrentWrite = () => Object.assign(new Error('could not serialize access'), { code: '40001' });
+
+  /**
+   * Lanes that rerun batches failing with 40001; `fail` decides, by the batches run so far and the
+   * items of this one, whether it fails. The first batch waits for `hold`, so the next ones form.
+   */
+  function rerunningLanes(fail: (run: number, items: number[]) => Error | undefined) {
+    const hold = deferred();
+    const batches: number[][] = [];
+    const lanes = new BatchLanes<number, number>({
+      maxBatch: 10,
+      maxQueue: 10,
+      retryWhole: (error) => (error as { code?: string }).code === '40001',
+      runBatch: async (_key, items) => {
+        batches.push(items);
+        if (batches.length === 1) await hold.gate;
+        const error = fail(batches.length, items);
+        if (error) throw error;
+        return items.map((i) => i * 10);
+      },
+    });
+    return { lanes, batches, release: hold.release };
+  }
+
+  it('runs a batch that met a concurrent write once more as a whole, without splitting it', async () => {
+    const { lanes, batches, release } = rerunningLanes((run) => (run === 2 ? concurrentWrite() : undefined));
+    const all = [1, 2, 3, 4].map((n) => lanes.submit('t', n));
+    release();
+    expect(await Promise.all(all)).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4], [2, 3, 4]]);
+  });
+
+  it('splits a batch whose rerun fails too, and gives each request one rerun of its own', async () => {
+    // Request 3 always meets a concurrent write; the others only inside a batch.
+    const { lanes, batches, release } = rerunningLanes((_run, items) =>
+      items.includes(3) || items.length > 1 ? concurrentWrite() : undefined,
+    );
+    const first = lanes.submit('t', 1);
+    const rest = [2, 3, 4].map((n) => lanes.submit('t', n));
+    release();
+    await first;
+    const settled = await Promise.allSettled(rest);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(batches).toEqual([[1], [2, 3, 4], [2, 3, 4], [2], [3], [3], [4]]);
+  });
+
+  it('does not rerun a batch whose failure is not a concurrent write', async () => {
+    const { lanes, batches, release } = rerunningLanes(() => new Error('poison'));
+    release();
+    await expect(lanes.submit('t', 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(batches).toEqual([[1]]);
+  });
 });

@@ -19,6 +19,11 @@ export interface BatchLanesOptions<T, R> {
   /** Waiting requests per lane; past it, 503 with Retry-After instead of unbounded latency. */
   maxQueue: number;
   runBatch: (key: string, items: T[]) => Promise<R[]>;
+  /**
+   * A failure after which the whole batch is worth one more try before its requests are split:
+   * one that says the batch met a concurrent write and wrote nothing (a serialization failure).
+   */
+  retryWhole?: (error: unknown) => boolean;
   onBatchFailure?: (error: unknown, size: number) => void;
 }
 
@@ -94,10 +99,11 @@ export class BatchLanes<T, R> {
 
   /**
    * Runs one batch and returns how to answer its requests. A failed batch wrote nothing (its
-   * transaction rolled back): its requests are retried one by one, so one bad request cannot fail
-   * its neighbours; a request that fails alone gets 503.
+   * transaction rolled back). When the failure is one retryWhole accepts, the batch runs once
+   * more as it is; otherwise, or when that fails too, its requests are retried one by one, so one
+   * bad request cannot fail its neighbours; a request that fails alone gets 503.
    */
-  private async runSafely(key: string, batch: Pending<T, R>[]): Promise<() => void> {
+  private async runSafely(key: string, batch: Pending<T, R>[], retried = false): Promise<() => void> {
     const started = performance.now();
     try {
       const results = await this.options.runBatch(
@@ -110,6 +116,7 @@ export class BatchLanes<T, R> {
       };
     } catch (error) {
       this.options.onBatchFailure?.(error, batch.length);
+      if (!retried && this.options.retryWhole?.(error)) return this.runSafely(key, batch, true);
       if (batch.length === 1) {
         const pending = batch[0];
         return () => pending?.reject(error instanceof DomainError ? error : overloaded());

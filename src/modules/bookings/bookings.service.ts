@@ -174,6 +174,16 @@ function ticketCode(): string {
   return out;
 }
 
+/**
+ * A batch that failed on a serialization failure or a deadlock wrote nothing and is worth running
+ * again as it is: evently_reserve_batch raises 40001 when a first-time buyer's counter appeared
+ * during the batch (migration 0010), and the rerun finds the counter and locks it.
+ */
+const metConcurrentWrite = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+};
+
 export class BookingsService {
   private readonly lanes: BatchLanes<ReserveItem, ReserveOutcome>;
 
@@ -190,6 +200,7 @@ export class BookingsService {
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
       runBatch: (ticketTypeId, items) => this.reserveBatch(ticketTypeId, items),
+      retryWhole: metConcurrentWrite,
       onBatchFailure: options.onBatchFailure,
     });
   }

@@ -22,7 +22,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql.raw(RESERVE_BATCH_0007).execute(db);
 }
 
-const RESERVE_BATCH_ARRAYS = `
+export const RESERVE_BATCH_ARRAYS = `
 CREATE FUNCTION evently_reserve_batch(p_ticket_type uuid, p_ids uuid[], p_users uuid[], p_quantities integer[])
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
