@@ -3,6 +3,7 @@
 // answer read from its body so a 409 SOLD_OUT is told apart from any other 409.
 import autocannon from 'autocannon';
 import { groupBy } from '../src/platform/collections.js';
+import { nearestRank } from './stats.js';
 
 export interface LoadSpec {
   connections: number;
@@ -76,7 +77,7 @@ type Answer = [status: number, latencyMs: number, atMs: number];
 /** Nearest-rank percentiles of some latencies. */
 function percentiles(latencies: number[]) {
   const sorted = [...latencies].sort((x, y) => x - y);
-  const at = (q: number) => round(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0);
+  const at = (q: number) => round(nearestRank(sorted, q));
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted.at(-1) ?? 0) };
 }
 

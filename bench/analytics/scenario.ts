@@ -10,6 +10,7 @@ import { verifyRollups } from '../../src/modules/analytics/analytics.verificatio
 import { loadConfig } from '../../src/platform/config.js';
 import { databaseUrl } from '../../src/platform/db/admin.js';
 import { createDb, migrateToLatest } from '../../src/platform/db/database.js';
+import { nearestRank } from '../stats.js';
 import { type DatasetSpec, DEFAULT_SPEC, generateDataset } from './generate.js';
 
 export const BENCH_DATABASE = 'evently_bench_analytics';
@@ -67,7 +68,6 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function summarize(durations: number[]): Timing {
   const sorted = [...durations].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number;
   return {
     runs: sorted.length,
     medianMs: round(
@@ -75,7 +75,7 @@ function summarize(durations: number[]): Timing {
         ? (sorted[(sorted.length - 1) / 2] as number)
         : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2,
     ),
-    p95Ms: round(at(0.95)),
+    p95Ms: round(nearestRank(sorted, 0.95)),
     minMs: round(sorted[0] as number),
     maxMs: round(sorted.at(-1) as number),
   };
