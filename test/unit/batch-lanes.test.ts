@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchLanes } from '../../src/modules/bookings/batch-lanes.js';
+import { isConcurrentWriteFailure } from '../../src/platform/db/errors.js';
 import { DomainError } from '../../src/platform/http/errors.js';
 
 function deferred() {
@@ -121,7 +122,7 @@ describe('BatchLanes (natural batching)', () => {
     const lanes = new BatchLanes<number, number>({
       maxBatch: 10,
       maxQueue: 10,
-      retryWhole: (error) => (error as { code?: string }).code === '40001',
+      retryWhole: isConcurrentWriteFailure,
       runBatch: async (_key, items) => {
         batches.push(items);
         if (batches.length === 1) await hold.gate;

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { groupBy } from '../../platform/collections.js';
+import { isConcurrentWriteFailure } from '../../platform/db/errors.js';
 import type { Database, TicketRow } from '../../platform/db/schema.js';
 import { decodeStartKey, keysetPage } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
@@ -174,16 +175,6 @@ function ticketCode(): string {
   return out;
 }
 
-/**
- * A batch that failed on a serialization failure or a deadlock wrote nothing and is worth running
- * again as it is: evently_reserve_batch raises 40001 when a first-time buyer's counter appeared
- * during the batch (migration 0010), and the rerun finds the counter and locks it.
- */
-const metConcurrentWrite = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01';
-};
-
 export class BookingsService {
   private readonly lanes: BatchLanes<ReserveItem, ReserveOutcome>;
 
@@ -200,7 +191,10 @@ export class BookingsService {
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
       runBatch: (ticketTypeId, items) => this.reserveBatch(ticketTypeId, items),
-      retryWhole: metConcurrentWrite,
+      // A batch that lost to a concurrent write wrote nothing: evently_reserve_batch raises 40001
+      // when a first-time buyer's counter appeared during the batch (migration 0010), and the
+      // rerun finds the counter and locks it.
+      retryWhole: isConcurrentWriteFailure,
       onBatchFailure: options.onBatchFailure,
     });
   }

@@ -1,6 +1,7 @@
 // Maps every error to the contract's shape: domain errors by code, Fastify's own client errors
 // by their status, database overload to 503, and anything else to a 500 that hides internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CONCURRENT_WRITE_CODES } from '../db/errors.js';
 import { DomainError, type ErrorBody, errorBody } from './errors.js';
 
 interface ValidationIssue {
@@ -50,7 +51,15 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
 };
 
 // PostgreSQL errors that mean "busy or briefly unavailable", not "your request is wrong".
-const RETRYABLE_PG = new Set(['40001', '40P01', '53300', '57P01', '57P03', '08000', '08003', '08006']);
+const RETRYABLE_PG = new Set([
+  ...CONCURRENT_WRITE_CODES,
+  '53300',
+  '57P01',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(
