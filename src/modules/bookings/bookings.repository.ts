@@ -89,9 +89,11 @@ export class BookingsRepository {
   }
 
   /**
-   * One allocation batch in one round trip (see migrations 0005, 0007, 0008): locks the ticket
-   * type, locks the buyers' counters, decides in arrival order and writes every hold, returning a
-   * decision per request. Run it inside a transaction to add more writes (idempotency responses).
+   * One allocation batch in one round trip (see migrations 0005, 0007, 0008, 0010): locks the
+   * ticket type and the buyers' existing counters, decides in arrival order, creates first-time
+   * buyers' counters and writes every hold, returning a decision per request; 40001 if a new
+   * buyer's counter appeared meanwhile. Run it inside a transaction to add more writes
+   * (idempotency responses).
    */
   async reserveBatch(
     executor: Trx | undefined,
