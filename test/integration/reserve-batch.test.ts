@@ -1,6 +1,7 @@
 // The allocation decision of one batch, made by evently_reserve_batch inside PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchRequest } from '../../src/modules/bookings/bookings.repository.js';
@@ -219,37 +220,29 @@ describe('evently_reserve_batch (one batch, one round trip)', () => {
       ],
     });
     const [early, late] = event.ticketTypes.map((tt: { id: string }) => tt.id);
-    const [buyer, other] = await bulkUsers(t.app, 2);
-    const holder = new pg.Client({ connectionString: t.url });
-    await holder.connect();
-    try {
-      await holder.query('BEGIN');
-      const { rows } = await holder.query<{ result: { codes: number[] } }>(
-        'SELECT evently_reserve_batch($1::uuid, $2::uuid[], $3::uuid[], $4::int[]) AS result',
-        [late, [randomUUID()], [buyer?.userId], [2]],
-      );
-      expect(rows[0]?.result.codes).toEqual([0]);
-      const outcome = run(early, buyer as Session, other as Session, event.id).then(
+    const [buyer, other] = (await bulkUsers(t.app, 2)) as [Session, Session];
+    let outcome: Promise<{ value: unknown } | { error: unknown }> | undefined;
+    await t.app.ctx.dbHandle.db.transaction().execute(async (trx) => {
+      const held = await repo().reserveBatch(trx, late, [
+        { id: randomUUID(), userId: buyer.userId, quantity: 2 },
+      ]);
+      expect(held.status === 'ok' && held.results).toEqual([{ ok: true }]);
+      outcome = run(early, buyer, other, event.id).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
       // The batch has read no counter for the buyer and now waits on the uncommitted one's key.
       // (Activity is read afresh each time: within a transaction it is a snapshot.)
-      for (let waited = 0; ; waited += 10) {
-        await holder.query('SELECT pg_stat_clear_snapshot()');
-        const { rows: waiting } = await holder.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE wait_event_type = 'Lock' AND query LIKE '%evently_reserve_batch%'`,
-        );
-        if ((waiting[0]?.n ?? 0) > 0) break;
-        if (waited > 10_000) throw new Error('the batch never waited on the new counter');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      await holder.query('COMMIT');
-      return { event, early, buyer: buyer as Session, other: other as Session, outcome: await outcome };
-    } finally {
-      await holder.end();
-    }
+      const waitingBatches = async () => {
+        await sql`SELECT pg_stat_clear_snapshot()`.execute(trx);
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND query LIKE '%evently_reserve_batch%'`.execute(trx);
+        return rows[0]?.n ?? 0;
+      };
+      await expect.poll(waitingBatches, { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
+    });
+    return { event, early, buyer, other, outcome: await outcome };
   }
 
   it('fails with a serialization failure and writes nothing when a new buyer’s counter appears meanwhile', async () => {
