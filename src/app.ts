@@ -23,7 +23,7 @@ import { BookingsService } from './modules/bookings/bookings.service.js';
 import { IdempotencyStore } from './modules/bookings/idempotency.js';
 import { type PaymentProvider, TestPaymentProvider } from './modules/bookings/payments.js';
 import { SoldOutMarks } from './modules/bookings/sold-out.js';
-import { EventDirectory } from './modules/events/event-directory.js';
+import { EventDirectory, eventRouteLoader } from './modules/events/event-directory.js';
 import { EventsRepository } from './modules/events/events.repository.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { EventsService } from './modules/events/events.service.js';
@@ -93,7 +93,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   const signer = new TokenSigner(options.jwtSecret);
   const guards = createGuards(signer);
   const eventsRepo = new EventsRepository(db);
-  const directory = new EventDirectory(db);
+  const directory = new EventDirectory(eventRouteLoader(db));
   const soldOut = new SoldOutMarks();
   const idempotency = new IdempotencyStore(db);
   const bookingsRepo = new BookingsRepository(db);

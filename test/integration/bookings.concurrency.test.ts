@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BookingsRepository } from '../../src/modules/bookings/bookings.repository.js';
 import {
   adminSession,
   auth,
@@ -376,6 +377,30 @@ describe('zero overselling under concurrency', () => {
     expect((await reserve(t.app, third as Session, { eventId: event.id, quantity: 1 })).statusCode).toBe(201);
     // That sold the last seat: the batch marks the type sold out again.
     expect(t.app.ctx.soldOut.isMarked(ticketTypeId)).toBe(true);
+    await expectInventoryConsistent(t.app, admin, event.id);
+  });
+
+  it('requests queued behind the batch that sells the last seat get their 409 from its mark, not another batch', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 1 }],
+    });
+    const buyers = await bulkUsers(t.app, 40);
+    const lanesBefore = t.app.ctx.bookings.laneStats().batches;
+    const toDatabase = vi.spyOn(BookingsRepository.prototype, 'reserveBatch');
+    try {
+      // All 40 wait for the event's first directory read, then reach the lane at once: the first
+      // runs alone, the other 39 queue while it sells the only seat.
+      const results = await Promise.all(
+        buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })),
+      );
+      expect(countBy(results.map((r) => String(r.statusCode)))).toEqual({ '201': 1, '409': 39 });
+      for (const r of results.filter((x) => x.statusCode === 409))
+        expect(r.json().error.code).toBe('SOLD_OUT');
+      expect(t.app.ctx.bookings.laneStats().batches - lanesBefore).toBe(2);
+      expect(toDatabase).toHaveBeenCalledTimes(1);
+    } finally {
+      toDatabase.mockRestore();
+    }
     await expectInventoryConsistent(t.app, admin, event.id);
   });
 

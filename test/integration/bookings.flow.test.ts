@@ -194,6 +194,34 @@ describe('booking lifecycle through the API', () => {
     }
   });
 
+  it('books by the route the event page primed, and an admin edit after the page view takes effect at once', async () => {
+    const event = await createEvent(t.app, admin, {
+      maxTicketsPerUser: 2,
+      ticketTypes: [
+        { name: 'A', priceCents: 100, capacity: 10 },
+        { name: 'B', priceCents: 200, capacity: 10 },
+      ],
+    });
+    const buyer = await registerUser(t.app);
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` });
+    expect(page.statusCode).toBe(200);
+    expect((await reserve(t.app, buyer, { eventId: event.id, quantity: 1 })).statusCode).toBe(400);
+    const b = event.ticketTypes[1].id;
+    const overLimit = await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: b, quantity: 3 });
+    expect(overLimit.json().error.code).toBe('TICKET_LIMIT_EXCEEDED');
+
+    const raised = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/events/${event.id}`,
+      headers: { ...auth(admin), 'if-match': String(page.json().version) },
+      payload: { maxTicketsPerUser: 4 },
+    });
+    expect(raised.statusCode).toBe(200);
+    const held = await reserve(t.app, buyer, { eventId: event.id, ticketTypeId: b, quantity: 3 });
+    expect(held.statusCode).toBe(201);
+    expect(held.json()).toMatchObject({ ticketTypeId: b, quantity: 3 });
+  });
+
   it('needs ticketTypeId when the event has several, and reports INSUFFICIENT_AVAILABILITY with what is left', async () => {
     const event = await createEvent(t.app, admin, {
       ticketTypes: [

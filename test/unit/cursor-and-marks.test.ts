@@ -65,6 +65,20 @@ describe('sold-out marks', () => {
     expect(marks.isSoldOut('t', 2001)).toBe(false);
   });
 
+  it('tell the lane a type is known sold out until its probe is due or running', () => {
+    const marks = new SoldOutMarks();
+    expect(marks.isKnownSoldOut('t', 1000)).toBe(false);
+    marks.mark('t', 1000);
+    expect(marks.isKnownSoldOut('t', 1899)).toBe(true);
+    // The probe is due: the lane must send the batch to the database.
+    expect(marks.isKnownSoldOut('t', 1900)).toBe(false);
+    marks.mark('t', 2000);
+    expect(marks.isSoldOut('t', 2900)).toBe(false); // this caller is the probe
+    expect(marks.isKnownSoldOut('t', 2899)).toBe(false);
+    marks.reopen(['t']);
+    expect(marks.isKnownSoldOut('t', 2899)).toBe(false);
+  });
+
   it('reopen at once when seats return', () => {
     const marks = new SoldOutMarks();
     marks.mark('t');

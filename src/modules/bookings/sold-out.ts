@@ -29,6 +29,16 @@ export class SoldOutMarks {
     return false;
   }
 
+  /**
+   * Whether the type is known sold out now and no probe is checking it: the allocation lane asks
+   * this for requests that queued before a batch set the mark (they get the 409 the fast path
+   * would have given them). Never claims the probe; false once the probe is due or in flight.
+   */
+  isKnownSoldOut(ticketTypeId: string, now = Date.now()): boolean {
+    const mark = this.live(ticketTypeId, now);
+    return mark !== undefined && !mark.probing && now - mark.at < PROBE_AFTER_MS;
+  }
+
   /** Whether a live mark stands, without claiming the probe (for tests and diagnostics). */
   isMarked(ticketTypeId: string, now = Date.now()): boolean {
     return this.live(ticketTypeId, now) !== undefined;

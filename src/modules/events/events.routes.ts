@@ -6,6 +6,7 @@ import { caller } from '../../platform/http/auth-guard.js';
 import { DomainError } from '../../platform/http/errors.js';
 import { BearerSecurity, errors, IdParams, Page } from '../../platform/http/schemas.js';
 import { InventorySchema } from '../bookings/bookings.schemas.js';
+import { routeOf } from './event-directory.js';
 import {
   AdminListEventsQuery,
   CreateEventBody,
@@ -33,7 +34,7 @@ const CacheHeaders = Type.Object({
 const NotModified = Type.Null({ description: 'Not modified: the ETag you sent is current' });
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { events, bookings, guards, browseCache, eventChanged } = ctx;
+  const { events, bookings, guards, browseCache, directory, eventChanged } = ctx;
 
   app.get(
     '/events',
@@ -61,7 +62,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: EventSchema, 304: NotModified, ...errors(404) },
       },
     },
-    (request, reply) => browseCache.serve(request, reply, () => events.get(request.params.id)),
+    (request, reply) =>
+      browseCache.serve(request, reply, async () => {
+        const prime = directory.primer(request.params.id);
+        const event = await events.get(request.params.id);
+        prime(routeOf(event));
+        return event;
+      }),
   );
 
   app.register(async (scope) => {
