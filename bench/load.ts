@@ -58,6 +58,11 @@ export interface LoadResult {
   timeouts: number;
   /** By HTTP status, when the spec asked for timeAnswers. */
   answerTiming?: Record<string, AnswerTiming>;
+  /**
+   * Every measured answer's latency (ms), in arrival order, when the spec opened its connections
+   * first: for percentiles over several runs. Kept out of the JSON record (it is large).
+   */
+  latenciesMs?: number[];
 }
 
 function errorCodeOf(status: number, body: string): string {
@@ -75,7 +80,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 type Answer = [status: number, latencyMs: number, atMs: number];
 
 /** Nearest-rank percentiles of some latencies. */
-function percentiles(latencies: number[]) {
+export function percentiles(latencies: number[]) {
   const sorted = [...latencies].sort((x, y) => x - y);
   const at = (q: number) => round(nearestRank(sorted, q));
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted.at(-1) ?? 0) };
@@ -176,6 +181,7 @@ export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
               mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
               ...percentiles(latencies),
             },
+            latenciesMs: latencies,
           });
           return;
         }

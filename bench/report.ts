@@ -37,6 +37,8 @@ export interface ScenarioResult {
   heapAfterMb: { used: number; total: number; external: number };
   /** Measured windows run (more than one when other processes made the first ones noisy). */
   attempts?: number;
+  /** The sell-out runs in rounds, each on its own event with its own buyers. */
+  round?: number;
   /** Reservations per allocation transaction (batched engine only). */
   avgBatch?: number;
   /** Mean database round trip of a batch as the server saw it (query sent to answer read), ms. */
@@ -59,6 +61,7 @@ export interface InventoryCheck {
 }
 
 export interface SellOutCheck {
+  round: number;
   capacity: number;
   buyers: number;
   granted: number;
@@ -90,7 +93,10 @@ export interface RunRecord {
   postgres: PostgresInfo & { kind: 'embedded' | 'external' };
   settings: Record<string, string | number>;
   scenarios: ScenarioResult[];
-  sellOut?: SellOutCheck;
+  /** One check per sell-out round. */
+  sellOuts?: SellOutCheck[];
+  /** Latency of every answer of every round, taken together (ms, nearest rank). */
+  sellOutPooled?: { rounds: number; answers: number; p50: number; p99: number; max: number };
   inventory: InventoryCheck[];
   server: { maxRssMb: number };
   targets: Target[];
@@ -170,33 +176,50 @@ export function evaluateTargets(record: Omit<RunRecord, 'targets'>, connections:
     measured: hot256 ? `${hot256.load.latencyMs.p99} ms` : 'n/a',
     holds: hot256 ? hot256.load.latencyMs.p99 <= 50 : null,
   });
-  const sell = find(scenarios, 'sell-out', 1000) ?? scenarios.find((s) => s.id === 'sell-out');
-  const check = record.sellOut;
+  const checks = record.sellOuts ?? [];
+  const ran = checks.length > 0;
+  const rounds = checks.length === 1 ? '1 round' : `${checks.length} rounds`;
+  const each = <T>(pick: (c: SellOutCheck) => T) => [...new Set(checks.map(pick))].join(' / ');
   targets.push({
     name: 'sell-out: exactly the capacity sold',
-    goal: `${check?.capacity ?? '?'} granted, sold = capacity - available, invariant holds`,
-    measured: check
-      ? `${check.granted} granted, sold ${check.sold} = ${check.capacityMinusAvailable}, invariant ${check.inventoryConsistent ? 'holds' : 'BROKEN'}`
+    goal: `${ran ? each((c) => num(c.capacity)) : '?'} granted, sold = capacity - available, invariant holds`,
+    measured: ran
+      ? `${rounds}: ${checks
+          .map(
+            (c) =>
+              `${num(c.granted)} granted, sold ${num(c.sold)} = ${num(c.capacityMinusAvailable)}, invariant ${c.inventoryConsistent ? 'holds' : 'BROKEN'}`,
+          )
+          .join('; ')}`
       : 'n/a',
-    holds: check ? check.exact : null,
+    holds: ran ? checks.every((c) => c.exact) : null,
   });
   targets.push({
     name: 'sell-out: every other answer a clean 409 SOLD_OUT',
-    goal: `${check ? check.buyers - check.capacity : '?'} x 409 SOLD_OUT, nothing else`,
-    measured: check
-      ? `${check.soldOut409} x 409 SOLD_OUT, other: ${
-          Object.entries(check.otherAnswers)
-            .map(([k, v]) => `${v} x ${k}`)
-            .join(', ') || 'none'
-        }`
+    goal: `${ran ? each((c) => num(c.buyers - c.capacity)) : '?'} x 409 SOLD_OUT, nothing else`,
+    measured: ran
+      ? `${rounds}: ${checks
+          .map(
+            (c) =>
+              `${num(c.soldOut409)} x 409 SOLD_OUT, other: ${
+                Object.entries(c.otherAnswers)
+                  .map(([k, v]) => `${v} x ${k}`)
+                  .join(', ') || 'none'
+              }`,
+          )
+          .join('; ')}`
       : 'n/a',
-    holds: check ? check.clean : null,
+    holds: ran ? checks.every((c) => c.clean) : null,
   });
+  const pooled = record.sellOutPooled;
+  const sells = scenarios.filter((s) => s.id === 'sell-out');
   targets.push({
-    name: `sell-out p99 @${sell?.connections ?? 1000}`,
+    name: `sell-out p99 @${sells[0]?.connections ?? 1000}`,
     goal: '<= 150 ms',
-    measured: sell ? `${sell.load.latencyMs.p99} ms` : 'n/a',
-    holds: sell ? sell.load.latencyMs.p99 <= 150 : null,
+    measured: pooled
+      ? `${pooled.p99} ms over all ${num(pooled.answers)} answers of ${pooled.rounds === 1 ? 'the round' : `the ${pooled.rounds} rounds`}` +
+        (sells.length > 1 ? ` (by round: ${sells.map((s) => `${s.load.latencyMs.p99} ms`).join(', ')})` : '')
+      : 'n/a',
+    holds: pooled ? pooled.p99 <= 150 : null,
   });
   for (const c of connections) {
     const list = find(scenarios, 'browse-list', c);
@@ -268,7 +291,7 @@ export function toMarkdown(record: RunRecord): string {
   for (const s of record.scenarios) {
     const booking = BOOKING_SCENARIOS.includes(s.id);
     lines.push(
-      `| ${SCENARIO_TITLES[s.id]} | ${s.connections} | ${num(s.load.rps)} | ${booking ? num(s.load.okPerSecond) : ''} | ` +
+      `| ${SCENARIO_TITLES[s.id]}${s.round ? ` (round ${s.round})` : ''} | ${s.connections} | ${num(s.load.rps)} | ${booking ? num(s.load.okPerSecond) : ''} | ` +
         `${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${answers(s.load, s.listenOverflows)} | ` +
         `${s.vsCeiling === undefined ? '' : `${s.vsCeiling}x`}${s.vsBookingCeiling === undefined ? '' : ` (${s.vsBookingCeiling}x booking-shaped)`} | ${s.vsBaseline === undefined ? '' : `${s.vsBaseline}x`} | ` +
         `${s.cpu.server} / ${s.cpu.postgres} / ${s.cpu.driver} / ${s.cpu.other} | ${s.avgBatch === undefined ? '' : `${s.avgBatch}, ${s.avgBatchMs} ms`} | ${s.rssMaxMb} |`,
@@ -284,31 +307,42 @@ export function toMarkdown(record: RunRecord): string {
     );
   }
   lines.push('');
-  if (record.sellOut) {
-    const c = record.sellOut;
+  const sellOuts = record.sellOuts ?? [];
+  if (sellOuts.length > 0) {
     lines.push('## Sell-out check', '');
-    lines.push(
-      `${num(c.buyers)} distinct buyers, one request each (quantity 1), for ${num(c.capacity)} seats:`,
-      '',
-      `- answers: ${num(c.granted)} x 201 held, ${num(c.soldOut409)} x 409 SOLD_OUT, other: ${
-        Object.entries(c.otherAnswers)
-          .map(([k, v]) => `${num(v)} x ${k}`)
-          .join(', ') || 'none'
-      }${c.tokenReuses > 0 ? ` (${c.tokenReuses} requests reused a buyer: autocannon re-sent after a timeout)` : ''};`,
-      `- database: sold (held + confirmed) ${num(c.sold)}, available ${num(c.available)}, capacity - available ${num(c.capacityMinusAvailable)}, ` +
-        `${num(c.distinctBuyersWithTickets)} distinct buyers hold tickets;`,
-      `- admin inventory endpoint: ${c.inventoryConsistent ? 'consistent (available + held + confirmed = capacity, per-user counters match)' : '**inconsistent**'};`,
-      `- timing (ms from the start of the run): ${
-        Object.entries(c.timing)
-          .map(
-            ([status, t]) =>
-              `${num(t.count)} x ${status} answered from ${num(t.firstAtMs)} to ${num(t.lastAtMs)} ms, latency p50 ${t.p50} ms, p99 ${t.p99} ms, max ${t.max} ms`,
-          )
-          .join('; ') || 'not recorded'
-      };`,
-      `- verdict: ${c.exact ? 'exactly the capacity sold' : '**not exact**'}, ${c.clean ? 'every other answer a clean 409 SOLD_OUT' : '**unexpected answers**'}.`,
-      '',
-    );
+    for (const c of sellOuts) {
+      if (sellOuts.length > 1) lines.push(`### Round ${c.round}`, '');
+      lines.push(
+        `${num(c.buyers)} distinct buyers, one request each (quantity 1), for ${num(c.capacity)} seats:`,
+        '',
+        `- answers: ${num(c.granted)} x 201 held, ${num(c.soldOut409)} x 409 SOLD_OUT, other: ${
+          Object.entries(c.otherAnswers)
+            .map(([k, v]) => `${num(v)} x ${k}`)
+            .join(', ') || 'none'
+        }${c.tokenReuses > 0 ? ` (${c.tokenReuses} requests reused a buyer: autocannon re-sent after a timeout)` : ''};`,
+        `- database: sold (held + confirmed) ${num(c.sold)}, available ${num(c.available)}, capacity - available ${num(c.capacityMinusAvailable)}, ` +
+          `${num(c.distinctBuyersWithTickets)} distinct buyers hold tickets;`,
+        `- admin inventory endpoint: ${c.inventoryConsistent ? 'consistent (available + held + confirmed = capacity, per-user counters match)' : '**inconsistent**'};`,
+        `- timing (ms from the start of the round): ${
+          Object.entries(c.timing)
+            .map(
+              ([status, t]) =>
+                `${num(t.count)} x ${status} answered from ${num(t.firstAtMs)} to ${num(t.lastAtMs)} ms, latency p50 ${t.p50} ms, p99 ${t.p99} ms, max ${t.max} ms`,
+            )
+            .join('; ') || 'not recorded'
+        };`,
+        `- verdict: ${c.exact ? 'exactly the capacity sold' : '**not exact**'}, ${c.clean ? 'every other answer a clean 409 SOLD_OUT' : '**unexpected answers**'}.`,
+        '',
+      );
+    }
+    const pooled = record.sellOutPooled;
+    if (pooled && pooled.rounds > 1) {
+      lines.push(
+        `All ${pooled.rounds} rounds together, ${num(pooled.answers)} answers: latency p50 ${pooled.p50} ms, p99 ${pooled.p99} ms, max ${pooled.max} ms. ` +
+          'The sell-out p99 target is judged on these (docs/performance.md, "Measuring a rush").',
+        '',
+      );
+    }
   }
   if (record.inventory.length > 0) {
     lines.push('## Invariant after the run', '');
@@ -343,7 +377,7 @@ export function toMarkdown(record: RunRecord): string {
   lines.push('## How to read it', '');
   lines.push(
     '- Each scenario runs a warm-up, then the measured window; req/s counts every answer, bookings/s only 201s.',
-    '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine. The sell-out opens its connections first (one `GET /health/live` each, left out of every figure) and its figures come from the timing of each of its own answers.',
+    '- p50/p99 are autocannon latencies (ms, whole-millisecond resolution), measured by the driver on the same machine. The sell-out opens its connections first (one `GET` of the event page each, left out of every figure) and its figures come from the timing of each of its own answers.',
     '- x ceiling compares throughput (bookings/s for booking scenarios) with the ceiling route (`GET /bench/ceiling`: JWT check, a two-field JSON answer, no database) at the same connection count; x baseline compares bookings/s with the FOR UPDATE baseline.',
     "- The hot reserve is also compared with the booking-shaped ceiling (`POST /bench/ceiling/bookings`: the booking request's body and schema and a booking-shaped 201 answer, built in memory), measured right before it: the two differ only by the allocation and its database work. Both ratios are reported; the machine's speed drifts between windows (the GET ceiling measured 19k to 32k req/s in one afternoon), and the adjacent booking-shaped ceiling is the steadier comparison.",
     '- CPU columns are cores in use during the measured window (1.0 = one core): the server process, the PostgreSQL under test, this driver (autocannon), and everything else on the machine (other = noise: it should be near 0).',

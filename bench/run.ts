@@ -16,7 +16,7 @@ import {
   openDatabase,
 } from './environment.js';
 import { Api, type Buyer, type CreatedEvent, createEvent, Fixtures } from './fixtures.js';
-import { type LoadSpec, runLoad } from './load.js';
+import { type LoadSpec, percentiles, runLoad } from './load.js';
 import {
   cpuShare,
   cpuSnapshot,
@@ -60,6 +60,7 @@ const options = {
   sellOutCapacity: intEnv('BENCH_SELLOUT_CAPACITY', 5000),
   sellOutBuyers: intEnv('BENCH_SELLOUT_BUYERS', 20_000),
   sellOutConnections: intEnv('BENCH_SELLOUT_CONNECTIONS', 1000),
+  sellOutRounds: intEnv('BENCH_SELLOUT_ROUNDS', 3),
   poolSize: intEnv('DB_POOL_SIZE', 20),
   quietWaitSeconds: intEnv('BENCH_QUIET_WAIT', 30),
   noisyRetries: intEnv('BENCH_NOISY_RETRIES', 2),
@@ -427,7 +428,7 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const sellOutAttempt = async (stepNumber: number, event: CreatedEvent) => {
+    const sellOutRound = async (stepNumber: number, event: CreatedEvent, round: number) => {
       let next = 0;
       let tokenReuses = 0;
       const result = await measure(
@@ -445,8 +446,9 @@ async function main(): Promise<void> {
             return buyer.token;
           },
           timeAnswers: true,
-          // 1,000 buyers already on the page when the sale opens: connections open, then the rush.
-          openWith: '/health/live',
+          // 1,000 buyers already on the event's page when the sale opens: each connection loads
+          // the page (left out of the figures), then the rush.
+          openWith: `/api/v1/events/${event.id}`,
         },
         { warmupSeconds: 0, amount: options.sellOutBuyers },
       );
@@ -487,6 +489,7 @@ async function main(): Promise<void> {
       if (load.timeouts > 0) otherAnswers.timeout = load.timeouts;
       const sold = row.held + row.confirmed;
       const check: SellOutCheck = {
+        round,
         capacity: row.capacity,
         buyers: options.sellOutBuyers,
         granted,
@@ -509,7 +512,7 @@ async function main(): Promise<void> {
         clean: soldOut409 === options.sellOutBuyers - row.capacity && Object.keys(otherAnswers).length === 0,
       };
       log(
-        `sell-out check: ${granted} granted of ${row.capacity}, ${soldOut409} x 409 SOLD_OUT, ` +
+        `sell-out round ${round} check: ${granted} granted of ${row.capacity}, ${soldOut409} x 409 SOLD_OUT, ` +
           `other ${JSON.stringify(otherAnswers)}; sold ${sold}, available ${row.available}; ` +
           `inventory ${inventory.body.consistent ? 'consistent' : 'INCONSISTENT'}`,
       );
@@ -564,39 +567,39 @@ async function main(): Promise<void> {
     }
 
     // -- sell-out: distinct buyers, one request each, exactly the capacity sold -----------------
-    // Every attempt (a fresh event each) must be exact; the least noisy one is reported.
-    let sellOut: SellOutCheck | undefined;
+    // In rounds, each on a fresh event with fresh buyers (tokens the server has not seen); every
+    // round must be exact, and all of them are reported. Its p99 is taken over every answer of
+    // every round: one round's p99 moved between 102 and 289 ms with the same code on one machine.
+    const sellOuts: SellOutCheck[] = [];
+    let sellOutPooled: RunRecord['sellOutPooled'];
     const sellOutEvents = [sellOutEvent];
     if (wanted('sell-out')) {
       step++;
-      let best: { result: ScenarioResult; check: SellOutCheck } | undefined;
-      for (let attempt = 0; ; attempt++) {
+      const latencies: number[] = [];
+      for (let round = 1; round <= options.sellOutRounds; round++) {
+        let event = sellOutEvent;
+        if (round > 1) {
+          event = await createEvent(api, await fixtures.adminToken(admin), {
+            name: `Bench sell-out (round ${round})`,
+            capacity: options.sellOutCapacity,
+            daysAhead: 120,
+          });
+          sellOutEvents.push(event);
+          sellOutBuyers = await fixtures.createBuyers(`sellout${round}`, options.sellOutBuyers);
+        }
         await refreshTokens();
-        const event =
-          attempt === 0
-            ? sellOutEvent
-            : await createEvent(api, await fixtures.adminToken(admin), {
-                name: `Bench sell-out (attempt ${attempt + 1})`,
-                capacity: options.sellOutCapacity,
-                daysAhead: 120,
-              });
-        if (attempt > 0) sellOutEvents.push(event);
-        const outcome = await sellOutAttempt(step, event);
-        const failed = !(outcome.check.exact && outcome.check.clean);
-        if (
-          !best ||
-          failed ||
-          (best.check.exact && best.check.clean && outcome.result.cpu.other < best.result.cpu.other)
-        ) {
-          best = outcome;
-        }
-        if (failed || !retryNote(outcome.result, attempt)) {
-          best.result.attempts = attempt + 1;
-          break;
-        }
+        log(`sell-out round ${round} of ${options.sellOutRounds}`);
+        const { result, check } = await sellOutRound(step, event, round);
+        result.round = round;
+        latencies.push(...(result.load.latenciesMs ?? []));
+        delete result.load.latenciesMs;
+        scenarios.push(result);
+        sellOuts.push(check);
+        // A round that was not exact is the finding; more rounds would only bury it.
+        if (!(check.exact && check.clean)) break;
       }
-      scenarios.push(best.result);
-      sellOut = best.check;
+      const { p50, p99, max } = percentiles(latencies);
+      sellOutPooled = { rounds: sellOuts.length, answers: latencies.length, p50, p99, max };
     }
 
     // -- the invariant on every event the run booked -------------------------------------------
@@ -605,7 +608,7 @@ async function main(): Promise<void> {
       ...[...baselineEvents].map(([c, e]): [string, CreatedEvent] => [`baseline @${c}`, e]),
       ...[...hotEvents].map(([c, e]): [string, CreatedEvent] => [`hot event @${c}`, e]),
       ...sellOutEvents.map((e, i): [string, CreatedEvent] => [
-        i === 0 ? 'sell-out' : `sell-out (attempt ${i + 1})`,
+        i === 0 ? 'sell-out' : `sell-out (round ${i + 1})`,
         e,
       ]),
     ];
@@ -661,7 +664,8 @@ async function main(): Promise<void> {
         hotCapacity: options.hotCapacity,
       },
       scenarios,
-      sellOut,
+      sellOuts,
+      sellOutPooled,
       inventory,
       server: { maxRssMb },
       analytics,
@@ -678,8 +682,7 @@ async function main(): Promise<void> {
     log('');
     log(`written: ${path.relative(root, jsonFile)} and bench/results/latest.md`);
 
-    const broken =
-      inventory.some((i) => !i.consistent) || (sellOut !== undefined && !(sellOut.exact && sellOut.clean));
+    const broken = inventory.some((i) => !i.consistent) || sellOuts.some((c) => !(c.exact && c.clean));
     if (broken) {
       log('CORRECTNESS CHECK FAILED: see the sell-out and invariant sections above');
       process.exitCode = 1;
