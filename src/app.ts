@@ -33,8 +33,9 @@ import type { Config } from './platform/config.js';
 import type { DbHandle } from './platform/db/database.js';
 import { createGuards, type Guards } from './platform/http/auth-guard.js';
 import { BrowseCache } from './platform/http/browse-cache.js';
-import { registerErrorHandling } from './platform/http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './platform/http/error-handler.js';
 import { errorBody } from './platform/http/errors.js';
+import { buildValidator } from './platform/http/validation.js';
 import { registerMetrics } from './platform/metrics.js';
 import { EVENTS_CHANNEL, INVENTORY_CHANNEL, PgSignals } from './platform/signals.js';
 
@@ -66,6 +67,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance & { ctx: AppContext }> {
   const { config, db: dbHandle } = options;
   const db = dbHandle.db;
@@ -77,9 +80,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     },
     bodyLimit: 100 * 1024,
     forceCloseConnections: 'idle',
+    // Errors found before a route runs, in the contract's shape too.
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
     },
+    schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON bodies: the default secure parser, but an empty body counts as no body (POST .../cancel).
@@ -217,9 +224,22 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     if (hasWeb && wantsPage && !isApi) {
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
-    return reply
-      .status(404)
-      .send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+    const where = request.url.split('?')[0] ?? '/';
+    const allowed = HTTP_METHODS.filter(
+      (method) => method !== request.method && app.findRoute({ method, url: where }) !== null,
+    );
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('Allow', allowed.join(', '))
+        .send(
+          errorBody(
+            'METHOD_NOT_ALLOWED',
+            `${request.method} is not allowed on ${where}; allowed: ${allowed.join(', ')}`,
+          ),
+        );
+    }
+    return reply.status(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${where}`));
   });
 
   if (options.background !== false) {

@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSession, auth, registerUser, type Session } from '../helpers/api.js';
+import { adminSession, auth, createEvent, registerUser, type Session } from '../helpers/api.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 
 describe('bad input always gets a clear 4xx in the contract shape', () => {
@@ -69,9 +70,138 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
     expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('unknown routes are 404 in the same shape', async () => {
+  it('unknown routes are 404, a known path with another method 405 with Allow, in the same shape', async () => {
     expectError(await t.app.inject({ method: 'GET', url: '/api/v1/nope' }), 404, 'NOT_FOUND');
-    expectError(await t.app.inject({ method: 'DELETE', url: '/api/v1/events' }), 404, 'NOT_FOUND');
+    const listDelete = await t.app.inject({ method: 'DELETE', url: '/api/v1/events?limit=5' });
+    expectError(listDelete, 405, 'METHOD_NOT_ALLOWED');
+    expect(listDelete.headers.allow).toBe('GET, HEAD');
+    const bookingPatch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/bookings/00000000-0000-4000-8000-000000000000',
+      headers: auth(user),
+    });
+    expectError(bookingPatch, 405, 'METHOD_NOT_ALLOWED');
+    expect(bookingPatch.headers.allow).toBe('GET, HEAD');
+    const meput = await t.app.inject({ method: 'PUT', url: '/api/v1/me' });
+    expect(meput.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('a path that cannot be decoded is 400 in the same shape', async () => {
+    expectError(
+      await t.app.inject({ method: 'GET', url: '/api/v1/events/%E0%A4%A' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('requests the HTTP parser refuses are answered in the same shape', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.on('data', (chunk) => {
+          answer += chunk.toString();
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const parse = (answer: string) => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), body: JSON.parse(body) as { error: { code: string } } };
+    };
+    const huge = parse(
+      await raw(`GET /api/v1/events?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`),
+    );
+    expect(huge.status).toBe(431);
+    expect(huge.body.error.code).toBe('HEADERS_TOO_LARGE');
+    const broken = parse(await raw('POST /api/v1/auth/login HTTP/1.1\r\nContent-Length: abc\r\n\r\n'));
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('a 401 says how to authenticate (WWW-Authenticate: Bearer)', async () => {
+    const missing = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
+    expectError(missing, 401, 'UNAUTHENTICATED');
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="evently"');
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: 'Bearer x.y.z' },
+    });
+    expect(bad.headers['www-authenticate']).toBe('Bearer realm="evently", error="invalid_token"');
+  });
+
+  it('JSON bodies are taken as typed: a value of the wrong type is 400 naming the field, and nothing is booked', async () => {
+    const event = await createEvent(t.app, admin, {
+      ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 5 }],
+    });
+    for (const [payload, field] of [
+      [{ eventId: event.id, quantity: true }, 'quantity'],
+      [{ eventId: event.id, quantity: [2] }, 'quantity'],
+      [{ eventId: event.id, quantity: '3' }, 'quantity'],
+      [{ eventId: [event.id], quantity: 1 }, 'eventId'],
+      [{ eventId: event.id, quantity: 1, paymentToken: ['tok_visa'] }, 'paymentToken'],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/bookings',
+        headers: auth(user),
+        payload,
+      });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      const fields = (res.json() as { error: { details: { fields: { field: string }[] } } }).error.details
+        .fields;
+      expect(
+        fields.map((f) => f.field),
+        JSON.stringify(payload),
+      ).toContain(field);
+    }
+    const after = (await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).json();
+    expect(after.available).toBe(5);
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'typed@example.com', password: 12345678, name: ['Bob'] },
+    });
+    expectError(register, 400, 'VALIDATION_FAILED');
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/events/${event.id}`,
+      headers: auth(admin),
+      payload: { maxTicketsPerUser: true },
+    });
+    expectError(patch, 400, 'VALIDATION_FAILED');
+    // Query strings are text: they are still read as numbers where the schema says so.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/events?limit=5' })).statusCode).toBe(200);
+  });
+
+  it('a NUL character in a body or a query string is 400 naming the field', async () => {
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'nul@example.com', password: 'long-enough-password', name: 'a\u0000b' },
+    });
+    expectError(register, 400, 'VALIDATION_FAILED');
+    expect(register.json().error.details.fields).toEqual([
+      { field: 'name', in: 'body', message: 'must not contain a NUL character' },
+    ]);
+    const search = await t.app.inject({ method: 'GET', url: '/api/v1/events?q=%00' });
+    expectError(search, 400, 'VALIDATION_FAILED');
+    expect(search.json().error.details.fields[0].field).toBe('q');
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/events',
+      headers: auth(admin),
+      payload: {
+        name: 'Nul',
+        venue: { name: 'V', city: 'C' },
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        ticketTypes: [{ name: 'G\u0000A', priceCents: 1, capacity: 1 }],
+      },
+    });
+    expect(created.json().error.details.fields[0].field).toBe('ticketTypes.0.name');
   });
 
   it('unknown fields and wrong types name the fields', async () => {
@@ -177,6 +307,16 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect(doc.paths['/api/v1/bookings'].post.responses).toHaveProperty('409');
+    // Any route that takes a body can refuse it before its handler runs.
+    for (const path of [
+      '/api/v1/auth/refresh',
+      '/api/v1/bookings/{id}/cancel',
+      '/api/v1/admin/events/{id}/cancel',
+    ]) {
+      expect(Object.keys(doc.paths[path].post.responses), path).toEqual(
+        expect.arrayContaining(['400', '413', '415']),
+      );
+    }
     const docs = await t.app.inject({ method: 'GET', url: '/docs' });
     expect(docs.statusCode).toBeLessThan(400);
   });

@@ -1,8 +1,11 @@
 // Maps every error to the contract's shape: domain errors by code, Fastify's own client errors
 // by their status, database overload to 503, and anything else to a 500 that hides internals.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONCURRENT_WRITE_CODES } from '../db/errors.js';
 import { DomainError, type ErrorBody, errorBody } from './errors.js';
+import { ErrorSchema } from './schemas.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -61,11 +64,23 @@ const RETRYABLE_PG = new Set([
   '08006',
 ]);
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Any POST, PUT or PATCH may carry a body, so each can answer 400 (not JSON), 413 and 415
+  // before its handler runs; the OpenAPI document lists them for every such route.
+  app.addHook('onRoute', (route) => {
+    if (![route.method].flat().some((method) => BODY_METHODS.has(method))) return;
+    route.schema ??= {};
+    route.schema.response ??= {};
+    const response = route.schema.response as Record<number, unknown>;
+    for (const status of [400, 413, 415]) response[status] ??= ErrorSchema;
+  });
   app.setErrorHandler(
     (error: FastifyError & { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof DomainError) {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+        if (error.code === 'UNAUTHENTICATED') reply.header('WWW-Authenticate', bearerChallenge(request));
         if (error.status >= 500) request.log.warn({ code: error.code }, error.message);
         return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
       }
@@ -115,4 +130,45 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(500).send(errorBody('INTERNAL_ERROR', 'Something went wrong on our side'));
     },
   );
+}
+
+/** RFC 6750's challenge: which scheme to use, and whether the token sent was the problem. */
+function bearerChallenge(request: FastifyRequest): string {
+  return request.headers.authorization
+    ? 'Bearer realm="evently", error="invalid_token"'
+    : 'Bearer realm="evently"';
+}
+
+/**
+ * Fastify's frameworkErrors: a path it cannot decode (`%E0%A4%A`) or a path parameter over its
+ * length limit, answered in the contract's shape instead of Fastify's own.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send(errorBody('VALIDATION_FAILED', `Invalid URL: ${error.message}`));
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'The request headers (or the URL) are larger than 16 KB'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time'],
+};
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (headers over 16 KB, a broken
+ * request line, a bad Content-Length or chunked body): answered in the contract's shape, then the
+ * connection is closed, as Fastify's default handler does.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'VALIDATION_FAILED',
+    'The request is not valid HTTP',
+  ];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
