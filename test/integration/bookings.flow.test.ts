@@ -328,7 +328,7 @@ describe('booking lifecycle through the API', () => {
     ).toBe('held');
   });
 
-  it('lists upcoming soonest first and past most recent first, with cursor pages and tickets', async () => {
+  it('lists upcoming soonest first, past most recent first, and all as upcoming then past, with cursor pages and tickets', async () => {
     const buyer = await registerUser(t.app);
     const days = [3, 1, 2];
     const events: { id: string }[] = [];
@@ -339,15 +339,20 @@ describe('booking lifecycle through the API', () => {
     }
     for (const e of events)
       await reserve(t.app, buyer, { eventId: e.id, quantity: 1, paymentToken: 'tok_visa' });
-    // Move one event into the past (organisers can reschedule), making its booking "past".
-    const old = await createEvent(t.app, admin);
-    await reserve(t.app, buyer, { eventId: old.id, quantity: 1 });
-    await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/admin/events/${old.id}`,
-      headers: auth(admin),
-      payload: { startsAt: new Date(Date.now() - 86_400_000).toISOString() },
-    });
+    // Move two events into the past (organisers can reschedule), making their bookings "past".
+    const pastEvents: { id: string }[] = [];
+    for (const daysAgo of [2, 1]) {
+      const moved = await createEvent(t.app, admin);
+      await reserve(t.app, buyer, { eventId: moved.id, quantity: 1 });
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/admin/events/${moved.id}`,
+        headers: auth(admin),
+        payload: { startsAt: new Date(Date.now() - daysAgo * 86_400_000).toISOString() },
+      });
+      pastEvents.push(moved);
+    }
+    const [older, old] = pastEvents as [{ id: string }, { id: string }];
 
     const page1 = (
       await t.app.inject({
@@ -373,15 +378,29 @@ describe('booking lifecycle through the API', () => {
     const past = (
       await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=past', headers: auth(buyer) })
     ).json();
-    expect(past.data.map((b: { eventId: string }) => b.eventId)).toEqual([old.id]);
+    expect(past.data.map((b: { eventId: string }) => b.eventId)).toEqual([old.id, older.id]);
     const held = (
       await t.app.inject({ method: 'GET', url: '/api/v1/bookings?status=held', headers: auth(buyer) })
     ).json();
-    expect(held.data).toHaveLength(1);
+    expect(held.data).toHaveLength(2);
+    // All: the upcoming ones soonest first, then the past ones most recent first, across pages
+    // (a page boundary inside the upcoming ones, then one between the two past ones).
+    const expected = [events[1], events[2], events[0], old, older].map((e) => e?.id);
     const all = (
       await t.app.inject({ method: 'GET', url: '/api/v1/bookings?scope=all', headers: auth(buyer) })
     ).json();
-    expect(all.data).toHaveLength(4);
+    expect(all.data.map((b: { eventId: string }) => b.eventId)).toEqual(expected);
+    for (const pageSize of [2, 4]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/v1/bookings?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await t.app.inject({ method: 'GET', url, headers: auth(buyer) })).json();
+        seen.push(...page.data.map((b: { eventId: string }) => b.eventId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen, `pages of ${pageSize}`).toEqual(expected);
+    }
     const bad = await t.app.inject({
       method: 'GET',
       url: '/api/v1/bookings?scope=soon',

@@ -16,6 +16,12 @@ describe('cursors', () => {
     expect(page).toEqual(rows.slice(0, 2));
     expect(decodeStartKey(nextCursor as string)).toEqual({ startsAt: '2027-01-01T00:00:00.000Z', id: ID });
     expect(keysetPage(rows, 3).nextCursor).toBeNull();
+    const asOf = new Date('2026-11-21T12:00:00.000Z');
+    expect(decodeStartKey(keysetPage(rows, 2, asOf).nextCursor as string)).toEqual({
+      startsAt: '2027-01-01T00:00:00.000Z',
+      id: ID,
+      asOf: '2026-11-21T12:00:00.000Z',
+    });
   });
 
   it('reject tampered or foreign cursors with VALIDATION_FAILED', () => {
@@ -24,6 +30,8 @@ describe('cursors', () => {
       raw([1, 2]),
       raw(['not a date', ID]),
       raw(['2027-01-01T00:00:00.000Z', 'not-a-uuid']),
+      raw(['2027-01-01T00:00:00.000Z', ID, 'not a date']),
+      raw(['2027-01-01T00:00:00.000Z', ID, '2026-11-21T12:00:00.000Z', 'extra']),
       Buffer.from('{"a":1}').toString('base64url'),
     ]) {
       expect(() => decodeStartKey(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));

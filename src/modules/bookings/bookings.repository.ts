@@ -319,23 +319,27 @@ export class BookingsRepository {
       .execute();
   }
 
-  /** A keyset page of a user's bookings with their event, ordered by event start then id. */
+  /**
+   * A keyset page of a user's upcoming (event start >= asOf, soonest first) or past (most recent
+   * first) bookings with their event, ordered by event start then id. asOf defaults to now.
+   */
   listForUser(input: {
     userId: string;
-    scope: 'upcoming' | 'past' | 'all';
+    scope: 'upcoming' | 'past';
+    asOf?: Date;
     status?: BookingStatus;
     after?: { startsAt: string; id: string };
     limit: number;
   }): Promise<BookingWithEvent[]> {
     const ascending = input.scope === 'upcoming';
+    const boundary = input.asOf ? sql<Date>`${input.asOf}::timestamptz` : sql<Date>`now()`;
     let query = this.db
       .selectFrom('bookings as b')
       .innerJoin('events as e', 'e.id', 'b.eventId')
       .selectAll('b')
       .select(['e.name as eventName', 'e.startsAt', 'e.venueName', 'e.venueCity', 'e.venueAddress'])
       .where('b.userId', '=', input.userId);
-    if (input.scope === 'upcoming') query = query.where('e.startsAt', '>=', sql<Date>`now()`);
-    if (input.scope === 'past') query = query.where('e.startsAt', '<', sql<Date>`now()`);
+    query = query.where('e.startsAt', ascending ? '>=' : '<', boundary);
     if (input.status) query = query.where('b.status', '=', input.status);
     if (input.after) {
       const after = sql`(${new Date(input.after.startsAt)}::timestamptz, ${input.after.id}::uuid)`;

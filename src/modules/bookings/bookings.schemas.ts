@@ -63,7 +63,8 @@ export const ListBookingsQuery = Type.Object(
     scope: Type.Optional(
       Type.Union([Type.Literal('upcoming'), Type.Literal('past'), Type.Literal('all')], {
         default: 'all',
-        description: 'upcoming: soonest first; past and all: most recent first',
+        description:
+          'upcoming: soonest first; past: most recent first; all: the upcoming ones soonest first, then the past ones most recent first',
       }),
     ),
     status: Type.Optional(BookingStatusSchema),

@@ -538,14 +538,37 @@ export class BookingsService {
     const limit = query.limit ?? 20;
     const scope = query.scope ?? 'all';
     const after = query.cursor ? decodeStartKey(query.cursor) : undefined;
-    const rows = await this.repo.listForUser({
-      userId,
-      scope,
-      status: query.status,
-      after,
-      limit: limit + 1,
-    });
-    const { page, nextCursor } = keysetPage(rows, limit);
+    const base = { userId, status: query.status, limit: limit + 1 };
+    if (scope !== 'all') {
+      const rows = await this.repo.listForUser({ ...base, scope, after });
+      return this.bookingPage(rows, limit);
+    }
+    // All: upcoming soonest first, then past most recent first, split at the instant of the first
+    // page (kept in the cursor), so an event starting between two pages is neither repeated nor
+    // skipped.
+    const asOf = after?.asOf ? new Date(after.asOf) : new Date();
+    const inPast = after !== undefined && new Date(after.startsAt) < asOf;
+    const rows = inPast ? [] : await this.repo.listForUser({ ...base, scope: 'upcoming', asOf, after });
+    if (rows.length <= limit) {
+      rows.push(
+        ...(await this.repo.listForUser({
+          ...base,
+          scope: 'past',
+          asOf,
+          after: inPast ? after : undefined,
+          limit: limit + 1 - rows.length,
+        })),
+      );
+    }
+    return this.bookingPage(rows, limit, asOf);
+  }
+
+  private async bookingPage(
+    rows: BookingWithEvent[],
+    limit: number,
+    asOf?: Date,
+  ): Promise<{ data: Booking[]; nextCursor: string | null }> {
+    const { page, nextCursor } = keysetPage(rows, limit, asOf);
     const tickets = await this.repo.ticketsOf(page.filter((r) => r.status === 'confirmed').map((r) => r.id));
     const byBooking = groupBy(tickets, (t) => t.bookingId);
     return { data: page.map((row) => toBooking(row, byBooking.get(row.id) ?? [])), nextCursor };
