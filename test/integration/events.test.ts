@@ -98,6 +98,17 @@ describe('event catalog', () => {
     expect(await names(`q=cellar`)).toContain(`Jazz ${tag}`);
     expect(await names(`q=${tag}&from=${encodeURIComponent(inDays(30))}`)).toEqual([`Jazz ${tag}`]);
     expect(await names(`q=${tag}&to=${encodeURIComponent(inDays(5, 23))}`)).toEqual([`Rock ${tag}`]);
+    // Both bounds are inclusive; a plain date means its whole day (UTC).
+    const rock = inDays(5);
+    expect(await names(`q=${tag}&from=${encodeURIComponent(rock)}&to=${encodeURIComponent(rock)}`)).toEqual([
+      `Rock ${tag}`,
+    ]);
+    const day = (iso: string) => iso.slice(0, 10);
+    expect(await names(`q=${tag}&from=${day(inDays(6))}&to=${day(inDays(6))}`)).toEqual([`Chess ${tag}`]);
+    expect(await names(`q=${tag}&from=${day(inDays(7))}`)).toEqual([`Jazz ${tag}`]);
+    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/events?from=2026-13-01' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.fields.map((f: { field: string }) => f.field)).toContain('from');
     // LIKE wildcards in q are literal characters, not patterns.
     expect(await names(`q=${encodeURIComponent('%')}`)).toEqual([]);
   });

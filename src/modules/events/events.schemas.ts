@@ -133,8 +133,16 @@ export const ListEventsQuery = Type.Object(
     ),
     city: Type.Optional(Type.String({ maxLength: 100 })),
     category: Type.Optional(Type.String({ maxLength: 50 })),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Earliest start, default now' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Latest start' })),
+    from: Type.Optional(
+      Type.Union([Type.String({ format: 'date-time' }), Type.String({ format: 'date' })], {
+        description: 'Earliest start, inclusive (a date means its first instant, UTC); default now',
+      }),
+    ),
+    to: Type.Optional(
+      Type.Union([Type.String({ format: 'date-time' }), Type.String({ format: 'date' })], {
+        description: 'Latest start, inclusive (a date means the whole day, UTC)',
+      }),
+    ),
     limit: Type.Optional(LimitQuery),
     cursor: Type.Optional(CursorQuery),
   },

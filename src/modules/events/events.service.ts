@@ -110,6 +110,13 @@ export function toEvent(row: EventRow, ticketTypes: TicketTypeRow[]): Event {
   };
 }
 
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A range bound's first instant: a plain date (`2026-12-01`) starts at midnight UTC. */
+const startOf = (value: string) => new Date(PLAIN_DATE.test(value) ? `${value}T00:00:00.000Z` : value);
+/** A range bound's last instant: a plain date covers its whole day (UTC). */
+const endOf = (value: string) =>
+  PLAIN_DATE.test(value) ? new Date(Date.parse(`${value}T00:00:00.000Z`) + 86_400_000 - 1) : new Date(value);
+
 const invalid = (field: string, message: string) =>
   new DomainError('VALIDATION_FAILED', `${field} ${message}`, { fields: [{ field, message }] });
 
@@ -132,8 +139,8 @@ export class EventsService {
     options: { admin?: boolean } = {},
   ): Promise<{ data: Event[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
-    const from = query.from ? new Date(query.from) : options.admin ? undefined : new Date();
-    const to = query.to ? new Date(query.to) : undefined;
+    const from = query.from ? startOf(query.from) : options.admin ? undefined : new Date();
+    const to = query.to ? endOf(query.to) : undefined;
     if (to && from && to < from) throw invalid('to', 'must not be before from');
     const statuses: EventStatus[] = !options.admin
       ? ['published']
