@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import type { PaymentProvider } from '../../src/modules/bookings/payments.js';
 import { type Config, loadConfig } from '../../src/platform/config.js';
 import { createDb, type DbHandle } from '../../src/platform/db/database.js';
 import { adminQuery, databaseUrl } from './postgres-server.js';
@@ -25,6 +26,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** A connected Redis client (see redis.ts), as with REDIS_URL. */
   redis?: Redis;
+  /** The payment provider (the built-in test provider by default). */
+  payments?: PaymentProvider;
 }
 
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -67,6 +70,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
     databaseUrl: database.url,
     background: options.background ?? false,
     redis: options.redis,
+    payments: options.payments,
     logger: process.env.TEST_LOG ? { level: 'warn' } : false,
   });
   await app.ready();

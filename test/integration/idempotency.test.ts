@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestPaymentProvider } from '../../src/modules/bookings/payments.js';
 import {
   adminSession,
   auth,
@@ -147,5 +148,71 @@ describe('Idempotency-Key on booking POSTs', () => {
     );
     const retried = await reserve(t.app, buyer, body, { 'idempotency-key': key });
     expect(retried.statusCode).toBe(201);
+  });
+
+  it('a one-step booking retried after its process died mid-payment pays for the same hold, once', async () => {
+    // Process A dies while the provider is answering: its charge hangs until released.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const providerKeys: string[] = [];
+    class StuckProvider extends TestPaymentProvider {
+      override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
+        providerKeys.push(input.idempotencyKey);
+        await gate;
+        return super.charge(input);
+      }
+    }
+    const a = await createTestApp({ databaseUrl: t.url, payments: new StuckProvider() });
+    try {
+      const event = await createEvent(t.app, admin, {
+        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
+      });
+      const key = randomUUID();
+      const body = { eventId: event.id, quantity: 2, paymentToken: 'tok_visa' };
+      const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
+      const linkedHold = async () =>
+        (
+          await t.db.db
+            .selectFrom('idempotencyKeys')
+            .select('bookingId')
+            .where('userId', '=', buyer.userId)
+            .where('key', '=', key)
+            .executeTakeFirst()
+        )?.bookingId;
+      // The hold and its link to the key commit together, before the payment starts.
+      await expect.poll(linkedHold).toBeTruthy();
+      const hold = await linkedHold();
+      // A is gone (as after kill -9): its lease runs out and the client retries on another process.
+      await sql`UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+                 WHERE user_id = ${buyer.userId} AND key = ${key}`.execute(t.db.db);
+      const retry = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toMatchObject({ id: hold, status: 'confirmed', quantity: 2 });
+      const afterRetry = await expectInventoryConsistent(t.app, admin, event.id);
+      expect(afterRetry.ticketTypes[0]).toMatchObject({ available: 3, held: 0, confirmed: 2 });
+
+      // A's late payment changes nothing: the booking stays confirmed once, A's charge is refunded
+      // (a real provider would have returned the same charge for the same key), and the key keeps
+      // the retry's answer.
+      release();
+      expect((await first).statusCode).toBe(409);
+      expect(providerKeys).toEqual([`idempotency:${buyer.userId}:${key}:tok_visa`]);
+      const replay = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+      expect(replay.json()).toEqual(retry.json());
+      const final = await expectInventoryConsistent(t.app, admin, event.id);
+      expect(final.ticketTypes[0]).toMatchObject({ available: 3, held: 0, confirmed: 2 });
+      const ledger = await t.db.db
+        .selectFrom('payments')
+        .select(['kind', 'amountCents'])
+        .where('bookingId', '=', hold as string)
+        .execute();
+      const net = ledger.reduce((sum, p) => sum + (p.kind === 'charge' ? p.amountCents : -p.amountCents), 0);
+      expect(net).toBe(1000);
+    } finally {
+      release();
+      await a.close();
+    }
   });
 });

@@ -24,7 +24,7 @@ async function idempotent<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   successStatus: number,
-  work: (scope: IdempotencyScope | undefined) => Promise<T>,
+  work: (scope: IdempotencyScope | undefined, resumeBookingId?: string) => Promise<T>,
 ): Promise<void> {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') {
@@ -41,7 +41,7 @@ async function idempotent<T>(
     return;
   }
   try {
-    reply.status(successStatus).send(await work(scope));
+    reply.status(successStatus).send(await work(scope, claim.resumeBookingId));
   } catch (error) {
     if (error instanceof DomainError && error.status < 500) {
       await store.complete(scope, error.status, errorBody(error.code, error.message, error.details));
@@ -69,8 +69,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     (request, reply) =>
-      idempotent(idempotency, request, reply, 201, (scope) =>
-        bookings.reserve(caller(request).userId, request.body, scope),
+      idempotent(idempotency, request, reply, 201, (scope, resumeBookingId) =>
+        bookings.reserve(caller(request).userId, request.body, scope, resumeBookingId),
       ),
   );
 

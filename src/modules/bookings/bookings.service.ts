@@ -66,6 +66,8 @@ interface ReserveItem {
   quantity: number;
   /** Completed inside the allocation transaction (two-phase bookings only). */
   idempotency?: IdempotencyScope;
+  /** A one-step booking's key: the hold is linked to it inside the allocation transaction. */
+  link?: IdempotencyScope;
 }
 
 type ReserveOutcome = { ok: true; booking: Booking } | { ok: false; error: DomainError };
@@ -204,8 +206,22 @@ export class BookingsService {
   }
 
   /** Phase 1 (and, with a payment token, phase 2 in the same request). */
-  async reserve(userId: string, input: ReserveInput, idempotency?: IdempotencyScope): Promise<Booking> {
+  /**
+   * resumeBookingId: the hold that an earlier run of this very request (same Idempotency-Key,
+   * same body) made before its process died; a one-step booking pays for that hold if it is still
+   * live instead of reserving a second one.
+   */
+  async reserve(
+    userId: string,
+    input: ReserveInput,
+    idempotency?: IdempotencyScope,
+    resumeBookingId?: string,
+  ): Promise<Booking> {
     if (input.paymentToken !== undefined) this.payments.assertUsableToken(input.paymentToken);
+    if (input.paymentToken !== undefined && resumeBookingId !== undefined) {
+      const hold = await this.liveHold(userId, resumeBookingId);
+      if (hold) return this.pay(hold, input.paymentToken, { oneStep: true, idempotency });
+    }
     const route = await this.directory.get(input.eventId);
     if (!route) throw notFound('EVENT_NOT_FOUND', 'Event');
     let ticketTypeId = input.ticketTypeId;
@@ -235,6 +251,7 @@ export class BookingsService {
       eventId: input.eventId,
       quantity: input.quantity,
       idempotency: input.paymentToken === undefined ? idempotency : undefined,
+      link: input.paymentToken === undefined ? undefined : idempotency,
     });
     if (!outcome.ok) throw outcome.error;
     if (input.paymentToken === undefined) return outcome.booking;
@@ -285,10 +302,17 @@ export class BookingsService {
             return outcome.ok && scope ? [{ scope, status: 201, body: outcome.booking }] : [];
           }),
         );
+        await this.idempotency.linkHolds(
+          executor,
+          outcomes.flatMap((outcome, i) => {
+            const scope = items[i]?.link;
+            return outcome.ok && scope ? [{ scope, bookingId: outcome.booking.id }] : [];
+          }),
+        );
       }
       return { outcomes, remaining: result.remaining };
     };
-    const { outcomes, remaining } = items.some((i) => i.idempotency)
+    const { outcomes, remaining } = items.some((i) => i.idempotency || i.link)
       ? await this.repo.transaction((trx) => decide(trx))
       : await decide();
     // A batch saw the ticket type's row under its lock: renew the sold-out mark, or drop it at
@@ -329,11 +353,16 @@ export class BookingsService {
     paymentToken: string,
     options: { oneStep: boolean; idempotency?: IdempotencyScope },
   ): Promise<Booking> {
+    // A one-step booking under an Idempotency-Key charges under that key, so a retry that had to
+    // reserve a new hold (the first one lapsed) gets back the charge a dead process made.
+    const scope = options.oneStep ? options.idempotency : undefined;
     const charge = await this.payments.charge({
       token: paymentToken,
       amountCents: hold.amountCents,
       currency: hold.currency,
-      idempotencyKey: `booking:${hold.id}:${paymentToken}`,
+      idempotencyKey: scope
+        ? `idempotency:${scope.userId}:${scope.key}:${paymentToken}`
+        : `booking:${hold.id}:${paymentToken}`,
     });
     if (!charge.ok) {
       if (options.oneStep) await this.discardHold(hold.id);
@@ -406,6 +435,14 @@ export class BookingsService {
         status: current.status,
       },
     );
+  }
+
+  /** The caller's hold with this id, if it is still held and not yet due to expire. */
+  private async liveHold(userId: string, bookingId: string): Promise<Booking | undefined> {
+    const row = await this.repo.findById(bookingId);
+    if (!row || row.userId !== userId || row.status !== 'held' || row.expiresAt.getTime() <= Date.now())
+      return undefined;
+    return toBooking(row, []);
   }
 
   /** A declined one-step booking leaves nothing reserved: the hold is removed and its seats return. */

@@ -14,7 +14,9 @@ export interface IdempotencyScope {
   key: string;
 }
 
-export type ClaimResult = { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown };
+export type ClaimResult =
+  /** resumeBookingId: the hold a previous owner of the key made before it died (one-step bookings). */
+  { kind: 'claimed'; resumeBookingId?: string } | { kind: 'replay'; status: number; body: unknown };
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -42,18 +44,21 @@ export class IdempotencyStore {
    * out (its process died before finishing) can be taken over by the same request.
    */
   async claim(scope: IdempotencyScope, hash: string): Promise<ClaimResult> {
-    const claimed = await sql<{ key: string }>`
+    const claimed = await sql<{ bookingId: string | null }>`
       INSERT INTO idempotency_keys (user_id, key, request_hash, state, locked_until, expires_at)
       VALUES (${scope.userId}, ${scope.key}, ${hash}, 'in_progress',
               now() + make_interval(secs => ${LEASE_SECONDS}), now() + make_interval(hours => ${RETENTION_HOURS}))
       ON CONFLICT (user_id, key) DO UPDATE
         SET request_hash = EXCLUDED.request_hash, state = 'in_progress', response_status = NULL, response_body = NULL,
-            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at
+            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
+            -- A takeover keeps the hold its dead owner made; a key reused after retention does not.
+            booking_id = CASE WHEN idempotency_keys.expires_at < now() THEN NULL ELSE idempotency_keys.booking_id END
         WHERE idempotency_keys.expires_at < now()
            OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.locked_until < now()
                AND idempotency_keys.request_hash = EXCLUDED.request_hash)
-      RETURNING key`.execute(this.db);
-    if (claimed.rows.length > 0) return { kind: 'claimed' };
+      RETURNING booking_id AS "bookingId"`.execute(this.db);
+    const won = claimed.rows[0];
+    if (won) return won.bookingId ? { kind: 'claimed', resumeBookingId: won.bookingId } : { kind: 'claimed' };
 
     const existing = await this.db
       .selectFrom('idempotencyKeys')
@@ -91,7 +96,20 @@ export class IdempotencyStore {
       .set({ state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) })
       .where('userId', '=', scope.userId)
       .where('key', '=', scope.key)
+      // The first answer stays: an owner whose lease ran out while it worked must not overwrite
+      // the answer of the request that took the key over.
+      .where('state', '=', 'in_progress')
       .execute();
+  }
+
+  /** Links a one-step booking's hold to its key, in the transaction that creates the hold. */
+  async linkHolds(trx: Transaction<Database>, entries: { scope: IdempotencyScope; bookingId: string }[]) {
+    if (entries.length === 0) return;
+    await sql`
+      UPDATE idempotency_keys k SET booking_id = v.booking_id
+        FROM unnest(${entries.map((e) => e.scope.userId)}::uuid[], ${entries.map((e) => e.scope.key)}::text[],
+                    ${entries.map((e) => e.bookingId)}::uuid[]) AS v(user_id, key, booking_id)
+       WHERE k.user_id = v.user_id AND k.key = v.key AND k.state = 'in_progress'`.execute(trx);
   }
 
   /** Several completions in one statement (one allocation batch). */
@@ -105,7 +123,7 @@ export class IdempotencyStore {
         FROM unnest(${entries.map((e) => e.scope.userId)}::uuid[], ${entries.map((e) => e.scope.key)}::text[],
                     ${entries.map((e) => e.status)}::int[], ${entries.map((e) => JSON.stringify(e.body))}::text[])
              AS v(user_id, key, status, body)
-       WHERE k.user_id = v.user_id AND k.key = v.key`.execute(trx);
+       WHERE k.user_id = v.user_id AND k.key = v.key AND k.state = 'in_progress'`.execute(trx);
   }
 
   /** Gives the key up after a failure the client should retry (5xx), so the retry can run. */

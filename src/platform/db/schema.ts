@@ -115,6 +115,8 @@ export interface IdempotencyKeyTable {
   lockedUntil: Timestamp;
   createdAt: CreatedAt;
   expiresAt: Timestamp;
+  /** The hold a one-step booking made under this key (migration 0011). */
+  bookingId: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UserEventTicketsTable {
