@@ -80,6 +80,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     },
     bodyLimit: 100 * 1024,
     forceCloseConnections: 'idle',
+    // Requests that arrive while closing get the contract's 503 (the onRequest hook below).
+    return503OnClosing: false,
     // Errors found before a route runs, in the contract's shape too.
     frameworkErrors,
     clientErrorHandler,
@@ -145,8 +147,26 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   registerErrorHandling(app);
   // Declared up front so every request object keeps one shape (Fastify's advice for hot paths).
   app.decorateRequest('auth', undefined);
+  // Graceful shutdown: once closing starts, every answer closes its connection. Node's
+  // server.close() only closes the keep-alive connections idle at that moment; one busy then
+  // would stay open after its answer (Fastify keeps idle ones for 72 s) and hold the shutdown
+  // until the process is killed. A request that still arrives gets the contract's 503.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply
+      .status(503)
+      .header('Retry-After', '1')
+      .header('Connection', 'close')
+      .send(errorBody('SERVICE_UNAVAILABLE', 'The server is shutting down, retry shortly'));
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('Connection', 'close');
     done(null, payload);
   });
 

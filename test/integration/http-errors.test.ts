@@ -1,6 +1,15 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSession, auth, createEvent, registerUser, type Session } from '../helpers/api.js';
+import { TestPaymentProvider } from '../../src/modules/bookings/payments.js';
+import {
+  adminSession,
+  auth,
+  createEvent,
+  expectInventoryConsistent,
+  registerUser,
+  type Session,
+} from '../helpers/api.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 
 describe('bad input always gets a clear 4xx in the contract shape', () => {
@@ -319,5 +328,53 @@ describe('bad input always gets a clear 4xx in the contract shape', () => {
     }
     const docs = await t.app.inject({ method: 'GET', url: '/docs' });
     expect(docs.statusCode).toBeLessThan(400);
+  });
+
+  it('a graceful shutdown closes the connection of the request in flight, then finishes', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    class SlowProvider extends TestPaymentProvider {
+      override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
+        await gate;
+        return super.charge(input);
+      }
+    }
+    const closingApp = await createTestApp({ databaseUrl: t.url, payments: new SlowProvider() });
+    try {
+      const address = await closingApp.app.listen({ port: 0, host: '127.0.0.1' });
+      const event = await createEvent(t.app, admin);
+      const buyer = await registerUser(t.app);
+      const agent = new Agent({ keepAlive: true });
+      let socketClosed = false;
+      const answer = new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${address}/api/v1/bookings`,
+          { method: 'POST', agent, headers: { ...auth(buyer), 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+          },
+        );
+        req.on('socket', (socket) => socket.on('close', () => (socketClosed = true)));
+        req.on('error', reject);
+        req.end(JSON.stringify({ eventId: event.id, quantity: 1, paymentToken: 'tok_visa' }));
+      });
+      // The booking holds its seat and waits on the provider: it is in flight when closing starts.
+      await expect
+        .poll(async () => (await expectInventoryConsistent(t.app, admin, event.id)).ticketTypes[0].held)
+        .toBe(1);
+      const closed = closingApp.app.close();
+      release();
+      expect(await answer).toEqual({ status: 201, connection: 'close' });
+      // Resolves only once every connection has ended (Fastify keeps an idle keep-alive one 72 s).
+      await closed;
+      await expect.poll(() => socketClosed).toBe(true);
+      agent.destroy();
+    } finally {
+      release();
+      await closingApp.db.close();
+    }
   });
 });
