@@ -104,7 +104,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   const eventsRepo = new EventsRepository(db);
   const directory = new EventDirectory(eventRouteLoader(db));
   const soldOut = new SoldOutMarks();
-  const idempotency = new IdempotencyStore(db);
+  const idempotency = new IdempotencyStore(db, config.idempotencyLeaseSeconds);
   const bookingsRepo = new BookingsRepository(db);
   const browseCache = new BrowseCache();
   const forgetEvent = (eventId: string) => {

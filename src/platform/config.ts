@@ -28,6 +28,11 @@ export interface Config {
   bookingQueueLimit: number;
   /** How often the hold-expiry sweep runs, in milliseconds. */
   expirySweepMs: number;
+  /**
+   * How long a claimed Idempotency-Key stays locked without news from its owner; a live owner
+   * renews it every third of this, so only a dead one lets a retry take the key over.
+   */
+  idempotencyLeaseSeconds: number;
   /** Directory of the built web app served at `/`. */
   webDir: string;
 }
@@ -127,6 +132,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     bookingBatchSize: int('BOOKING_BATCH_SIZE', 1000, 1, 5000),
     bookingQueueLimit: int('BOOKING_QUEUE_LIMIT', 5000, 1, 1_000_000),
     expirySweepMs: int('EXPIRY_SWEEP_MS', 1000, 50, 60_000),
+    idempotencyLeaseSeconds: int('IDEMPOTENCY_LEASE_SECONDS', 10, 1, 3600),
     webDir: path.resolve(projectRoot, env.WEB_DIR || 'dist/web'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

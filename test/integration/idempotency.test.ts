@@ -215,4 +215,56 @@ describe('Idempotency-Key on booking POSTs', () => {
       await a.close();
     }
   });
+  it('a live owner keeps its key past one lease: a retry meanwhile is 409, not a second run', async () => {
+    // Process A works longer than its lease (1 s here) on a slow payment; it stays alive.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let charges = 0;
+    class SlowProvider extends TestPaymentProvider {
+      override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
+        charges++;
+        await gate;
+        return super.charge(input);
+      }
+    }
+    const a = await createTestApp({
+      databaseUrl: t.url,
+      payments: new SlowProvider(),
+      env: { IDEMPOTENCY_LEASE_SECONDS: '1' },
+    });
+    try {
+      const event = await createEvent(t.app, admin, {
+        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
+      });
+      const key = randomUUID();
+      const body = { eventId: event.id, quantity: 1, paymentToken: 'tok_visa' };
+      const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
+      await expect.poll(() => charges).toBe(1);
+      // Two and a half leases later the key is still A's: A renewed it while it waited.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const lease = await sql<{ live: boolean }>`
+        SELECT locked_until > now() AS live FROM idempotency_keys
+         WHERE user_id = ${buyer.userId} AND key = ${key}`.execute(t.db.db);
+      expect(lease.rows[0]?.live).toBe(true);
+      const retry = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+      expect(retry.statusCode).toBe(409);
+      expect(retry.json().error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(charges).toBe(1);
+
+      release();
+      const done = await first;
+      expect(done.statusCode).toBe(201);
+      expect(done.json()).toMatchObject({ status: 'confirmed', quantity: 1 });
+      const replay = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+      expect(replay.statusCode).toBe(201);
+      expect(replay.json()).toEqual(done.json());
+      const final = await expectInventoryConsistent(t.app, admin, event.id);
+      expect(final.ticketTypes[0]).toMatchObject({ available: 4, held: 0, confirmed: 1 });
+    } finally {
+      release();
+      await a.close();
+    }
+  });
 });

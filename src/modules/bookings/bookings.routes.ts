@@ -32,14 +32,19 @@ async function idempotent<T>(
     return;
   }
   const scope = { userId: caller(request).userId, key };
-  const claim = await store.claim(
-    scope,
-    requestHash(request.method, request.url.split('?')[0] ?? '', request.body),
-  );
+  const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
+  const claim = await store.claim(scope, hash);
   if (claim.kind === 'replay') {
     reply.header('Idempotent-Replayed', 'true').status(claim.status).send(claim.body);
     return;
   }
+  // The lease is renewed while this process works, so it runs out only when the process dies.
+  const renewing = setInterval(() => {
+    store.renew(scope, hash).catch((error: unknown) => {
+      request.log.warn({ err: error }, 'could not renew an Idempotency-Key lease');
+    });
+  }, store.renewEveryMs);
+  renewing.unref();
   try {
     reply.status(successStatus).send(await work(scope, claim.resumeBookingId));
   } catch (error) {
@@ -49,6 +54,8 @@ async function idempotent<T>(
       await store.release(scope).catch(() => {});
     }
     throw error;
+  } finally {
+    clearInterval(renewing);
   }
 }
 

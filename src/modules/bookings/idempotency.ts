@@ -6,7 +6,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { Database } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/http/errors.js';
 
-const LEASE_SECONDS = 30;
+const DEFAULT_LEASE_SECONDS = 10;
 const RETENTION_HOURS = 24;
 
 export interface IdempotencyScope {
@@ -36,7 +36,15 @@ export const requestHash = (method: string, path: string, body: unknown): string
     .digest('hex');
 
 export class IdempotencyStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly leaseSeconds = DEFAULT_LEASE_SECONDS,
+  ) {}
+
+  /** How often a live owner renews its lease: three renewals fit in one lease. */
+  get renewEveryMs(): number {
+    return (this.leaseSeconds * 1000) / 3;
+  }
 
   /**
    * Claims the key for this request. A completed key replays its response; a key whose owner is
@@ -47,7 +55,7 @@ export class IdempotencyStore {
     const claimed = await sql<{ bookingId: string | null }>`
       INSERT INTO idempotency_keys (user_id, key, request_hash, state, locked_until, expires_at)
       VALUES (${scope.userId}, ${scope.key}, ${hash}, 'in_progress',
-              now() + make_interval(secs => ${LEASE_SECONDS}), now() + make_interval(hours => ${RETENTION_HOURS}))
+              now() + make_interval(secs => ${this.leaseSeconds}), now() + make_interval(hours => ${RETENTION_HOURS}))
       ON CONFLICT (user_id, key) DO UPDATE
         SET request_hash = EXCLUDED.request_hash, state = 'in_progress', response_status = NULL, response_body = NULL,
             locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
@@ -82,6 +90,18 @@ export class IdempotencyStore {
       );
     }
     return { kind: 'replay', status: existing.responseStatus, body: existing.responseBody };
+  }
+
+  /**
+   * Extends the lease of a key this process is still working on. Without it, an owner that took
+   * longer than one lease (a slow payment provider) would see a retry take the key over and run
+   * the same request a second time beside it.
+   */
+  async renew(scope: IdempotencyScope, hash: string): Promise<void> {
+    await sql`
+      UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => ${this.leaseSeconds})
+       WHERE user_id = ${scope.userId} AND key = ${scope.key}
+         AND state = 'in_progress' AND request_hash = ${hash}`.execute(this.db);
   }
 
   /** Stores the final response; pass the transaction of the state change it belongs to. */
