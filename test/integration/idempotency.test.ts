@@ -13,6 +13,23 @@ import {
 } from '../helpers/api.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 
+/** A payment provider whose charges wait until release(); it records their provider keys. */
+function gatedProvider() {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const providerKeys: string[] = [];
+  class GatedProvider extends TestPaymentProvider {
+    override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
+      providerKeys.push(input.idempotencyKey);
+      await gate;
+      return super.charge(input);
+    }
+  }
+  return { provider: new GatedProvider(), release: () => release(), providerKeys };
+}
+
 describe('Idempotency-Key on booking POSTs', () => {
   let t: TestContext;
   let admin: Session;
@@ -152,19 +169,8 @@ describe('Idempotency-Key on booking POSTs', () => {
 
   it('a one-step booking retried after its process died mid-payment pays for the same hold, once', async () => {
     // Process A dies while the provider is answering: its charge hangs until released.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const providerKeys: string[] = [];
-    class StuckProvider extends TestPaymentProvider {
-      override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
-        providerKeys.push(input.idempotencyKey);
-        await gate;
-        return super.charge(input);
-      }
-    }
-    const a = await createTestApp({ databaseUrl: t.url, payments: new StuckProvider() });
+    const { provider, release, providerKeys } = gatedProvider();
+    const a = await createTestApp({ databaseUrl: t.url, payments: provider });
     try {
       const event = await createEvent(t.app, admin, {
         ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
@@ -217,21 +223,10 @@ describe('Idempotency-Key on booking POSTs', () => {
   });
   it('a live owner keeps its key past one lease: a retry meanwhile is 409, not a second run', async () => {
     // Process A works longer than its lease (1 s here) on a slow payment; it stays alive.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let charges = 0;
-    class SlowProvider extends TestPaymentProvider {
-      override async charge(input: Parameters<TestPaymentProvider['charge']>[0]) {
-        charges++;
-        await gate;
-        return super.charge(input);
-      }
-    }
+    const { provider, release, providerKeys } = gatedProvider();
     const a = await createTestApp({
       databaseUrl: t.url,
-      payments: new SlowProvider(),
+      payments: provider,
       env: { IDEMPOTENCY_LEASE_SECONDS: '1' },
     });
     try {
@@ -241,7 +236,7 @@ describe('Idempotency-Key on booking POSTs', () => {
       const key = randomUUID();
       const body = { eventId: event.id, quantity: 1, paymentToken: 'tok_visa' };
       const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
-      await expect.poll(() => charges).toBe(1);
+      await expect.poll(() => providerKeys.length).toBe(1);
       // Two and a half leases later the key is still A's: A renewed it while it waited.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const lease = await sql<{ live: boolean }>`
@@ -251,7 +246,7 @@ describe('Idempotency-Key on booking POSTs', () => {
       const retry = await reserve(t.app, buyer, body, { 'idempotency-key': key });
       expect(retry.statusCode).toBe(409);
       expect(retry.json().error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-      expect(charges).toBe(1);
+      expect(providerKeys).toHaveLength(1);
 
       release();
       const done = await first;
