@@ -13,6 +13,18 @@ interface Entry {
   value: Promise<{ body: string; etag: string }>;
 }
 
+/**
+ * If-None-Match as RFC 9110 reads it: `*` or a list of entity tags, compared weakly (a cache or
+ * CDN may send every copy it holds, and may strip or add the `W/`).
+ */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const mine = opaque(etag);
+  return header.split(',').some((tag) => opaque(tag) === mine);
+}
+
 export class BrowseCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
@@ -37,7 +49,7 @@ export class BrowseCache {
     }
     const { body, etag } = await entry.value;
     reply.header('ETag', etag).header('Cache-Control', 'public, max-age=1');
-    if (request.headers['if-none-match'] === etag) reply.status(304).send();
+    if (noneMatch(request.headers['if-none-match'], etag)) reply.status(304).send();
     else reply.type('application/json; charset=utf-8').send(body);
   }
 
