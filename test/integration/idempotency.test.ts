@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyStore, requestHash } from '../../src/modules/bookings/idempotency.js';
 import { TestPaymentProvider } from '../../src/modules/bookings/payments.js';
 import {
   adminSession,
@@ -151,7 +152,6 @@ describe('Idempotency-Key on booking POSTs', () => {
   it('a key left in progress by a crashed process can be retried once its lease runs out', async () => {
     const event = await createEvent(t.app, admin);
     const key = randomUUID();
-    const { requestHash } = await import('../../src/modules/bookings/idempotency.js');
     const body = { eventId: event.id, quantity: 1 };
     // What a process that died mid-request leaves behind: a claim and no booking.
     await sql`INSERT INTO idempotency_keys (user_id, key, request_hash, state, locked_until, expires_at)
@@ -261,5 +261,80 @@ describe('Idempotency-Key on booking POSTs', () => {
       release();
       await a.close();
     }
+  });
+  it("a run that lost its key to a retry writes nothing: one hold, the retry's answer", async () => {
+    // Process A claims the key, then waits on the ticket type's row lock for longer than its
+    // lease (a stalled process, alive); the client's retry takes the key over on another process
+    // and waits too. When the lock goes, both batches run.
+    const a = await createTestApp({ databaseUrl: t.url });
+    const locker = await t.db.pool.connect();
+    try {
+      const event = await createEvent(t.app, admin, {
+        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
+      });
+      const ticketTypeId = event.ticketTypes[0].id as string;
+      const waiting = async () =>
+        (
+          await sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE '%evently_reserve_batch%'`.execute(t.db.db)
+        ).rows[0]?.n;
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM ticket_types WHERE id = $1 FOR UPDATE', [ticketTypeId]);
+
+      const key = randomUUID();
+      const body = { eventId: event.id, quantity: 2 };
+      const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
+      await expect.poll(waiting).toBe(1);
+      await sql`UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+                 WHERE user_id = ${buyer.userId} AND key = ${key}`.execute(t.db.db);
+      const retry = reserve(t.app, buyer, body, { 'idempotency-key': key });
+      await expect.poll(waiting).toBe(2);
+      await locker.query('COMMIT');
+
+      const [lost, won] = await Promise.all([first, retry]);
+      expect(won.statusCode).toBe(201);
+      expect(lost.statusCode).toBe(409);
+      expect(lost.json().error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      const holds = await t.db.db
+        .selectFrom('bookings')
+        .select('id')
+        .where('userId', '=', buyer.userId)
+        .where('eventId', '=', event.id)
+        .execute();
+      expect(holds.map((h) => h.id)).toEqual([won.json().id]);
+      const replay = await reserve(t.app, buyer, body, { 'idempotency-key': key });
+      expect(replay.json()).toEqual(won.json());
+      const inventory = await expectInventoryConsistent(t.app, admin, event.id);
+      expect(inventory.ticketTypes[0]).toMatchObject({ available: 3, held: 2 });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      locker.release();
+      await a.close();
+    }
+  });
+  it("only the key's owner releases or completes it; a run that lost it changes nothing", async () => {
+    const store = new IdempotencyStore(t.db.db);
+    const user = { userId: buyer.userId, key: randomUUID() };
+    const hash = requestHash('POST', '/api/v1/bookings', { eventId: randomUUID(), quantity: 1 });
+    const first = await store.claim(user, hash);
+    await sql`UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+               WHERE user_id = ${user.userId} AND key = ${user.key}`.execute(t.db.db);
+    const second = await store.claim(user, hash);
+    if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('both runs claim the key');
+    expect(second.scope.owner).not.toBe(first.scope.owner);
+    const row = () =>
+      t.db.db
+        .selectFrom('idempotencyKeys')
+        .select(['state', 'responseStatus'])
+        .where('userId', '=', user.userId)
+        .where('key', '=', user.key)
+        .executeTakeFirst();
+    await store.release(first.scope);
+    await store.complete(first.scope, 409, { lost: true });
+    expect(await row()).toEqual({ state: 'in_progress', responseStatus: null });
+    await store.complete(second.scope, 201, { won: true });
+    expect(await row()).toEqual({ state: 'completed', responseStatus: 201 });
   });
 });

@@ -31,16 +31,16 @@ async function idempotent<T>(
     reply.status(successStatus).send(await work(undefined));
     return;
   }
-  const scope = { userId: caller(request).userId, key };
   const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
-  const claim = await store.claim(scope, hash);
+  const claim = await store.claim({ userId: caller(request).userId, key }, hash);
   if (claim.kind === 'replay') {
     reply.header('Idempotent-Replayed', 'true').status(claim.status).send(claim.body);
     return;
   }
+  const { scope } = claim;
   // The lease is renewed while this process works, so it runs out only when the process dies.
   const renewing = setInterval(() => {
-    store.renew(scope, hash).catch((error: unknown) => {
+    store.renew(scope).catch((error: unknown) => {
       request.log.warn({ err: error }, 'could not renew an Idempotency-Key lease');
     });
   }, store.renewEveryMs);

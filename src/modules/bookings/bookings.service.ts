@@ -18,7 +18,7 @@ import type {
   BookingWithEvent,
   Released,
 } from './bookings.repository.js';
-import type { IdempotencyScope, IdempotencyStore } from './idempotency.js';
+import { type IdempotencyScope, type IdempotencyStore, keyTakenOver } from './idempotency.js';
 import type { PaymentProvider } from './payments.js';
 import type { SoldOutMarks } from './sold-out.js';
 
@@ -295,20 +295,20 @@ export class BookingsService {
         return { ok: false, error: decisionError(decision) };
       });
       if (executor) {
-        await this.idempotency.completeMany(
-          executor,
-          outcomes.flatMap((outcome, i) => {
-            const scope = items[i]?.idempotency;
-            return outcome.ok && scope ? [{ scope, status: 201, body: outcome.booking }] : [];
-          }),
-        );
-        await this.idempotency.linkHolds(
-          executor,
-          outcomes.flatMap((outcome, i) => {
-            const scope = items[i]?.link;
-            return outcome.ok && scope ? [{ scope, bookingId: outcome.booking.id }] : [];
-          }),
-        );
+        const completions = outcomes.flatMap((outcome, i) => {
+          const scope = items[i]?.idempotency;
+          return outcome.ok && scope ? [{ scope, status: 201, body: outcome.booking }] : [];
+        });
+        const links = outcomes.flatMap((outcome, i) => {
+          const scope = items[i]?.link;
+          return outcome.ok && scope ? [{ scope, bookingId: outcome.booking.id }] : [];
+        });
+        const completed = await this.idempotency.completeMany(executor, completions);
+        const linked = await this.idempotency.linkHolds(executor, links);
+        // A key taken over by a retry while this request waited (its lease lapsed): its hold
+        // must not be written beside the retry's. The batch rolls back; run alone, that request
+        // gets keyTakenOver and its neighbours their holds (BatchLanes splits a failed batch).
+        if (completed < completions.length || linked < links.length) throw keyTakenOver();
       }
       return { outcomes, remaining: result.remaining };
     };
@@ -393,7 +393,11 @@ export class BookingsService {
       await this.repo.recordPayments(trx, [chargeRow]);
       const booking = await this.load(trx, hold.id);
       if (options.idempotency) {
-        await this.idempotency.complete(options.idempotency, options.oneStep ? 201 : 200, booking, trx);
+        // The confirm is a compare-and-set: a run that lost its key may still be the one that
+        // confirmed, and its answer is the one to replay (see IdempotencyStore.complete).
+        await this.idempotency.complete(options.idempotency, options.oneStep ? 201 : 200, booking, trx, {
+          firstAnswer: true,
+        });
       }
       return booking;
     });
@@ -462,7 +466,7 @@ export class BookingsService {
       const types = await this.repo.releaseSeats(trx, [row]);
       await this.settleCancelled(trx, [row]);
       const booking = await this.load(trx, bookingId);
-      if (idempotency) await this.idempotency.complete(idempotency, 200, booking, trx);
+      if (idempotency) await this.idempotency.complete(idempotency, 200, booking, trx, { firstAnswer: true });
       return { booking, types };
     });
     if (!result) {

@@ -117,6 +117,8 @@ export interface IdempotencyKeyTable {
   expiresAt: Timestamp;
   /** The hold a one-step booking made under this key (migration 0011). */
   bookingId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The token of the claim that holds the key (migration 0012); null only on older rows. */
+  owner: string | null;
 }
 
 export interface UserEventTicketsTable {

@@ -11,6 +11,7 @@ import * as m0008 from './0008_reserve_batch_arrays.js';
 import * as m0009 from './0009_allocation_index_plans.js';
 import * as m0010 from './0010_new_buyer_counters.js';
 import * as m0011 from './0011_idempotency_hold_link.js';
+import * as m0012 from './0012_idempotency_owner.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_allocation_index_plans': m0009,
   '0010_new_buyer_counters': m0010,
   '0011_idempotency_hold_link': m0011,
+  '0012_idempotency_owner': m0012,
 };
