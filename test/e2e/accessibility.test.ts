@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiUser,
   browserSuite,
+  buyerOnNewEvent,
   createEvent,
   loginAsAdmin,
-  registerBuyer,
   signInWithSession,
   unique,
 } from './support.js';
@@ -129,11 +129,7 @@ describe('accessibility', () => {
   });
 
   it('a keyboard-only buyer skips to the content, reserves and pays, always seeing where focus is', async () => {
-    const event = await createEvent(suite.server, admin.accessToken, { name: unique('Keyboard Quartet') });
-    const buyer = await registerBuyer(suite.server);
-    const handle = await suite.open();
-    await signInWithSession(handle, buyer);
-    const { page } = handle;
+    const { event, page } = await buyerOnNewEvent(suite, admin.accessToken, 'Keyboard Quartet');
 
     await page.goto('/');
     await page.getByRole('link', { name: event.name }).waitFor();

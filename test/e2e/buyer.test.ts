@@ -4,6 +4,7 @@ import {
   type ApiUser,
   api,
   browserSuite,
+  buyerOnNewEvent,
   buyTickets,
   createEvent,
   loginAsAdmin,
@@ -180,6 +181,46 @@ describe('buying tickets in the browser', () => {
     await page.getByText('Every ticket for this event is taken').waitFor();
     expect(await page.getByRole('button', { name: 'Sold out' }).isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: /^Reserve/ }).count()).toBe(0);
+  });
+
+  it('a busy answer and a lost answer are tried again with the same key: one hold, no second booking', async () => {
+    const { event, buyer, page } = await buyerOnNewEvent(suite, admin.accessToken, 'Rush Hour Rave');
+
+    // The first try meets a busy server (503, Retry-After: 1). The second reaches the server, which
+    // holds the tickets, but its answer is lost on the way back. The third gets through.
+    const keys: string[] = [];
+    await page.route('**/api/v1/bookings', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length === 1) {
+        return route.fulfill({
+          status: 503,
+          headers: { 'Retry-After': '1', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'Busy, retry shortly' } }),
+        });
+      }
+      if (keys.length === 2) {
+        await route.fetch();
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+
+    await page.goto(`/events/${event.id}`);
+    await page.getByRole('button', { name: 'Reserve 1 ticket' }).click();
+    await page.getByText('Lots of people are booking right now').waitFor();
+    await page.getByText('The connection dropped').waitFor();
+    await page.getByRole('heading', { name: 'Complete your booking' }).waitFor();
+
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    const mine = await api<{ data: { id: string; eventId: string }[] }>(suite.server, '/bookings?scope=all', {
+      token: buyer.accessToken,
+    });
+    expect(mine.data.filter((b) => b.eventId === event.id)).toHaveLength(1);
+    expect(page.url()).toContain(`/bookings/${mine.data[0]?.id}`);
+    expect(await eventAvailable(event.id)).toBe(119);
   });
 
   it('when the session can no longer be refreshed, the buyer is logged out and asked to log in again', async () => {

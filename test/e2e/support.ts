@@ -352,3 +352,12 @@ export async function storedSession(
   const raw = (await page.evaluate('localStorage.getItem("evently.session")')) as string | null;
   return raw ? JSON.parse(raw) : null;
 }
+
+/** A new event named after `name`, a new buyer, and a page where that buyer is signed in. */
+export async function buyerOnNewEvent(suite: BrowserSuite, adminToken: string, name: string) {
+  const event = await createEvent(suite.server, adminToken, { name: unique(name) });
+  const buyer = await registerBuyer(suite.server);
+  const handle = await suite.open();
+  await signInWithSession(handle, buyer);
+  return { event, buyer, handle, page: handle.page };
+}

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError } from '../api/client.ts';
 import { bookings } from '../api/endpoints.ts';
+import { ActionKey, waitMessage, withRetries } from '../api/retry.ts';
 import type { Booking } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { Countdown, useSecondsLeft } from '../components/Countdown.tsx';
@@ -11,7 +12,6 @@ import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { TicketCard } from '../components/TicketQr.tsx';
 import { formatDateTime, formatMoney } from '../lib/format.ts';
 import { useApi } from '../lib/useApi.ts';
-import { uuid } from '../lib/uuid.ts';
 
 const TEST_CARDS = [
   { token: 'tok_visa', label: 'Visa test card', hint: 'Always succeeds' },
@@ -71,17 +71,28 @@ function PaymentForm({
   const [token, setToken] = useState<string>(TEST_CARDS[0].token);
   const [paying, setPaying] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [waitNote, setWaitNote] = useState<string | null>(null);
+  // One key per payment attempt: paying again after a lost answer replays it, never charges twice.
+  const payKey = useRef(new ActionKey());
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     setPaying(true);
     setError(null);
+    const key = payKey.current.for({ booking: booking.id, token });
     try {
-      onPaid(await bookings.confirm(booking.id, token, uuid()));
+      const paid = await withRetries(() => bookings.confirm(booking.id, token, key), {
+        onWait: (seconds, networkFailed) => setWaitNote(waitMessage(seconds, networkFailed)),
+      });
+      payKey.current.settle();
+      onPaid(paid);
     } catch (err) {
+      payKey.current.settle(err);
       if (err instanceof ApiError && err.code === 'HOLD_EXPIRED') onExpired();
       else setError(err);
       setPaying(false);
+    } finally {
+      setWaitNote(null);
     }
   }
 
@@ -113,6 +124,11 @@ function PaymentForm({
         ))}
       </fieldset>
       <ErrorMessage error={error} />
+      {waitNote && (
+        <p className="notice notice-info" role="status">
+          {waitNote}
+        </p>
+      )}
       <button type="submit" className="button button-block button-large" disabled={paying} aria-busy={paying}>
         {paying
           ? 'Paying…'
@@ -145,6 +161,7 @@ export function BookingPage() {
   const [cancelOpen, setCancelOpen] = useState(false);
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<unknown>(null);
+  const cancelKey = useRef(new ActionKey());
   const headingRef = useRef<HTMLDivElement>(null);
 
   const secondsLeft = useSecondsLeft(booking?.status === 'held' ? booking.expiresAt : null);
@@ -184,11 +201,14 @@ export function BookingPage() {
     if (!booking) return;
     setCancelling(true);
     setCancelError(null);
+    const key = cancelKey.current.for({ cancel: booking.id });
     try {
-      setData(await bookings.cancel(booking.id, uuid()));
+      setData(await withRetries(() => bookings.cancel(booking.id, key)));
+      cancelKey.current.settle();
       setCancelOpen(false);
       setStatus('Your hold was released.');
     } catch (err) {
+      cancelKey.current.settle(err);
       setCancelError(err);
     } finally {
       setCancelling(false);

@@ -1,7 +1,8 @@
 // One event: details, ticket types with live availability, and the reserve step.
-import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { bookings, events } from '../api/endpoints.ts';
+import { ActionKey, waitMessage, withRetries } from '../api/retry.ts';
 import type { EventItem, TicketType } from '../api/types.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { AvailabilityBadge } from '../components/EventCard.tsx';
@@ -9,7 +10,6 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { dateBadge, formatDateTime, formatDateTimeRange, formatMoney } from '../lib/format.ts';
 import { usePolling } from '../lib/usePolling.ts';
-import { uuid } from '../lib/uuid.ts';
 
 const POLL_MS = 2000;
 
@@ -122,6 +122,9 @@ export function EventPage() {
   );
   const [submitting, setSubmitting] = useState(false);
   const [reserveError, setReserveError] = useState<unknown>(null);
+  const [waitNote, setWaitNote] = useState<string | null>(null);
+  // One key per reservation attempt: a retry after a lost answer replays it instead of holding twice.
+  const reserveKey = useRef(new ActionKey());
 
   const selected = useMemo(
     () => event?.ticketTypes.find((t) => t.id === ticketTypeId) ?? null,
@@ -169,15 +172,20 @@ export function EventPage() {
     }
     setSubmitting(true);
     setReserveError(null);
+    const body = { eventId: event.id, ticketTypeId: selected.id, quantity };
+    const key = reserveKey.current.for(body);
     try {
-      const booking = await bookings.create(
-        { eventId: event.id, ticketTypeId: selected.id, quantity },
-        uuid(),
-      );
+      const booking = await withRetries(() => bookings.create(body, key), {
+        onWait: (seconds, networkFailed) => setWaitNote(waitMessage(seconds, networkFailed)),
+      });
+      reserveKey.current.settle();
       navigate(`/bookings/${booking.id}`, { state: { booking } });
     } catch (err) {
+      reserveKey.current.settle(err);
       setReserveError(err);
       setSubmitting(false);
+    } finally {
+      setWaitNote(null);
     }
   }
 
@@ -279,6 +287,11 @@ export function EventPage() {
               </>
             )}
             <ErrorMessage error={reserveError} />
+            {waitNote && (
+              <p className="notice notice-info" role="status">
+                {waitNote}
+              </p>
+            )}
             <button
               type="submit"
               className="button button-block button-large"

@@ -1,7 +1,8 @@
 // The buyer's bookings, upcoming and past, with cancellation behind a confirmation step.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { bookings } from '../api/endpoints.ts';
+import { ActionKey, withRetries } from '../api/retry.ts';
 import type { Booking, BookingStatus } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { LoadMore } from '../components/LoadMore.tsx';
@@ -10,7 +11,6 @@ import { EmptyState, ErrorMessage, Loading, RetryableError } from '../components
 import { Tabs } from '../components/Tabs.tsx';
 import { dateBadge, formatDateTime, formatMoney } from '../lib/format.ts';
 import { usePagedList } from '../lib/usePagedList.ts';
-import { uuid } from '../lib/uuid.ts';
 
 type Scope = 'upcoming' | 'past';
 
@@ -78,6 +78,7 @@ export function MyBookingsPage() {
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
+  const cancelKey = useRef(new ActionKey());
 
   const { items, setItems, nextCursor, loading, loadingMore, error, loadMore, reload } =
     usePagedList<Booking>((cursor, signal) => bookings.list(scope, cursor, signal), [scope]);
@@ -86,12 +87,15 @@ export function MyBookingsPage() {
     if (!toCancel) return;
     setCancelling(true);
     setCancelError(null);
+    const key = cancelKey.current.for({ cancel: toCancel.id });
     try {
-      const cancelled = await bookings.cancel(toCancel.id, uuid());
+      const cancelled = await withRetries(() => bookings.cancel(toCancel.id, key));
+      cancelKey.current.settle();
       setItems((current) => current.map((b) => (b.id === cancelled.id ? { ...b, ...cancelled } : b)));
       setStatus(`Your booking for ${toCancel.event.name} was cancelled.`);
       setToCancel(null);
     } catch (err) {
+      cancelKey.current.settle(err);
       setCancelError(err);
     } finally {
       setCancelling(false);
