@@ -123,6 +123,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     {
       maxBatch: config.bookingBatchSize,
       maxQueue: config.bookingQueueLimit,
+      maxWaiting: config.bookingWaitingLimit,
       onBatchFailure: (error, size) =>
         app.log.warn({ err: error, size }, 'allocation batch failed; retrying'),
     },

@@ -26,6 +26,8 @@ export interface Config {
   bookingBatchSize: number;
   /** Reservations allowed to wait per ticket type in this process before 503. */
   bookingQueueLimit: number;
+  /** Reservations allowed to wait over all ticket types in this process before 503. */
+  bookingWaitingLimit: number;
   /** How often the hold-expiry sweep runs, in milliseconds. */
   expirySweepMs: number;
   /**
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
     bookingBatchSize: int('BOOKING_BATCH_SIZE', 1000, 1, 5000),
     bookingQueueLimit: int('BOOKING_QUEUE_LIMIT', 5000, 1, 1_000_000),
+    bookingWaitingLimit: int('BOOKING_WAITING_LIMIT', 20_000, 1, 10_000_000),
     expirySweepMs: int('EXPIRY_SWEEP_MS', 1000, 50, 60_000),
     idempotencyLeaseSeconds: int('IDEMPOTENCY_LEASE_SECONDS', 10, 1, 3600),
     webDir: path.resolve(projectRoot, env.WEB_DIR || 'dist/web'),

@@ -84,6 +84,30 @@ describe('BatchLanes (natural batching)', () => {
     expect(await Promise.all([running, ...queued])).toEqual([0, 1, 2]);
   });
 
+  it('bounds the requests waiting over all lanes, whatever the number of ticket types', async () => {
+    const hold = deferred();
+    const lanes = new BatchLanes<number, number>({
+      maxBatch: 100,
+      maxQueue: 10,
+      maxWaiting: 3,
+      runBatch: async (_key, items) => {
+        await hold.gate;
+        return items;
+      },
+    });
+    // Each lane's first request runs at once; the others wait: two in lane a, one in lane b.
+    const accepted = [lanes.submit('a', 0), lanes.submit('a', 1), lanes.submit('a', 2)];
+    accepted.push(lanes.submit('b', 10), lanes.submit('b', 11));
+    expect(lanes.stats().waiting).toBe(3);
+    await expect(lanes.submit('c', 20)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });
+    expect(lanes.stats().lanes).toBe(2);
+    await expect(lanes.submit('a', 3)).rejects.toMatchObject({ status: 503 });
+    hold.release();
+    expect(await Promise.all(accepted)).toEqual([0, 1, 2, 10, 11]);
+    // Once they are answered, there is room again.
+    expect(await lanes.submit('c', 21)).toBe(21);
+  });
+
   it('retries a failed batch one by one, so only the failing request gets 503', async () => {
     const hold = deferred();
     let calls = 0;

@@ -18,6 +18,11 @@ export interface BatchLanesOptions<T, R> {
   maxBatch: number;
   /** Waiting requests per lane; past it, 503 with Retry-After instead of unbounded latency. */
   maxQueue: number;
+  /**
+   * Waiting requests over all lanes of the process: with many ticket types on sale at once, the
+   * per-lane bound alone would let memory grow with their number.
+   */
+  maxWaiting?: number;
   runBatch: (key: string, items: T[]) => Promise<R[]>;
   /**
    * A failure after which the whole batch is worth one more try before its requests are split:
@@ -46,6 +51,9 @@ export class BatchLanes<T, R> {
   constructor(private readonly options: BatchLanesOptions<T, R>) {}
 
   submit(key: string, item: T): Promise<R> {
+    // Checked before a lane is made for the key, so a refused key leaves nothing behind.
+    if (this.waiting >= (this.options.maxWaiting ?? Number.POSITIVE_INFINITY))
+      return Promise.reject(overloaded());
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { queue: [], running: false };

@@ -75,6 +75,7 @@ type ReserveOutcome = { ok: true; booking: Booking } | { ok: false; error: Domai
 export interface BookingsServiceOptions {
   maxBatch: number;
   maxQueue: number;
+  maxWaiting?: number;
   onBatchFailure?: (error: unknown, size: number) => void;
 }
 
@@ -192,6 +193,7 @@ export class BookingsService {
     this.lanes = new BatchLanes({
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
+      maxWaiting: options.maxWaiting,
       runBatch: (ticketTypeId, items) => this.reserveBatch(ticketTypeId, items),
       // A batch that lost to a concurrent write wrote nothing: evently_reserve_batch raises 40001
       // when a first-time buyer's counter appeared during the batch (migration 0010), and the
