@@ -84,6 +84,41 @@ describe('ActionKey', () => {
     expect(keys.for(request)).not.toBe(third);
   });
 
+  it('sends every try of an action under one key, and settles the key by the answer', async () => {
+    const keys = new ActionKey();
+    const sent: string[] = [];
+    const sleep = async () => {};
+    const answers = [apiError('NETWORK_ERROR', 0), 'held'];
+    const first = await keys.send(
+      request,
+      async (key) => {
+        sent.push(key);
+        const answer = answers.shift();
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      { sleep },
+    );
+    expect(first).toBe('held');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe(sent[0]);
+
+    const refused = (error: Error) => async (key: string) => {
+      sent.push(key);
+      throw error;
+    };
+    await expect(keys.send(request, refused(apiError('INTERNAL', 500)), { sleep })).rejects.toMatchObject({
+      status: 500,
+    });
+    await expect(keys.send(request, refused(apiError('SOLD_OUT', 409)), { sleep })).rejects.toMatchObject({
+      code: 'SOLD_OUT',
+    });
+    await keys.send(request, async (key) => sent.push(key), { sleep });
+    // A new key after the success; the same one after the 500; a new one after the 409.
+    expect(sent.slice(2)).toEqual([sent[2], sent[2], sent[4]]);
+    expect(new Set([sent[0], sent[2], sent[4]]).size).toBe(3);
+  });
+
   it('counts only answers that carry no decision as retryable', () => {
     expect(isRetryable(apiError('IDEMPOTENCY_IN_PROGRESS', 409, 1))).toBe(true);
     expect(isRetryable(apiError('RATE_LIMITED', 429, 5))).toBe(true);

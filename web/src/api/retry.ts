@@ -86,4 +86,17 @@ export class ActionKey {
   settle(error?: unknown): void {
     if (error === undefined || !isRetryable(error)) this.current = null;
   }
+
+  /** Sends the request under this action's key, tried again as withRetries does, and settles the key by the answer. */
+  async send<T>(request: unknown, send: (key: string) => Promise<T>, options?: RetryOptions): Promise<T> {
+    const key = this.for(request);
+    try {
+      const answer = await withRetries(() => send(key), options);
+      this.settle();
+      return answer;
+    } catch (error) {
+      this.settle(error);
+      throw error;
+    }
+  }
 }

@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError } from '../api/client.ts';
 import { bookings } from '../api/endpoints.ts';
-import { ActionKey, waitMessage, withRetries } from '../api/retry.ts';
+import { ActionKey, waitMessage } from '../api/retry.ts';
 import type { Booking } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { Countdown, useSecondsLeft } from '../components/Countdown.tsx';
@@ -79,15 +79,14 @@ function PaymentForm({
     event.preventDefault();
     setPaying(true);
     setError(null);
-    const key = payKey.current.for({ booking: booking.id, token });
     try {
-      const paid = await withRetries(() => bookings.confirm(booking.id, token, key), {
-        onWait: (seconds, networkFailed) => setWaitNote(waitMessage(seconds, networkFailed)),
-      });
-      payKey.current.settle();
+      const paid = await payKey.current.send(
+        { booking: booking.id, token },
+        (key) => bookings.confirm(booking.id, token, key),
+        { onWait: (seconds, networkFailed) => setWaitNote(waitMessage(seconds, networkFailed)) },
+      );
       onPaid(paid);
     } catch (err) {
-      payKey.current.settle(err);
       if (err instanceof ApiError && err.code === 'HOLD_EXPIRED') onExpired();
       else setError(err);
       setPaying(false);
@@ -201,14 +200,13 @@ export function BookingPage() {
     if (!booking) return;
     setCancelling(true);
     setCancelError(null);
-    const key = cancelKey.current.for({ cancel: booking.id });
     try {
-      setData(await withRetries(() => bookings.cancel(booking.id, key)));
-      cancelKey.current.settle();
+      setData(
+        await cancelKey.current.send({ cancel: booking.id }, (key) => bookings.cancel(booking.id, key)),
+      );
       setCancelOpen(false);
       setStatus('Your hold was released.');
     } catch (err) {
-      cancelKey.current.settle(err);
       setCancelError(err);
     } finally {
       setCancelling(false);

@@ -2,7 +2,7 @@
 import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { bookings, events } from '../api/endpoints.ts';
-import { ActionKey, waitMessage, withRetries } from '../api/retry.ts';
+import { ActionKey, waitMessage } from '../api/retry.ts';
 import type { EventItem, TicketType } from '../api/types.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { AvailabilityBadge } from '../components/EventCard.tsx';
@@ -173,15 +173,12 @@ export function EventPage() {
     setSubmitting(true);
     setReserveError(null);
     const body = { eventId: event.id, ticketTypeId: selected.id, quantity };
-    const key = reserveKey.current.for(body);
     try {
-      const booking = await withRetries(() => bookings.create(body, key), {
+      const booking = await reserveKey.current.send(body, (key) => bookings.create(body, key), {
         onWait: (seconds, networkFailed) => setWaitNote(waitMessage(seconds, networkFailed)),
       });
-      reserveKey.current.settle();
       navigate(`/bookings/${booking.id}`, { state: { booking } });
     } catch (err) {
-      reserveKey.current.settle(err);
       setReserveError(err);
       setSubmitting(false);
     } finally {

@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { bookings } from '../api/endpoints.ts';
-import { ActionKey, withRetries } from '../api/retry.ts';
+import { ActionKey } from '../api/retry.ts';
 import type { Booking, BookingStatus } from '../api/types.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { LoadMore } from '../components/LoadMore.tsx';
@@ -87,15 +87,14 @@ export function MyBookingsPage() {
     if (!toCancel) return;
     setCancelling(true);
     setCancelError(null);
-    const key = cancelKey.current.for({ cancel: toCancel.id });
     try {
-      const cancelled = await withRetries(() => bookings.cancel(toCancel.id, key));
-      cancelKey.current.settle();
+      const cancelled = await cancelKey.current.send({ cancel: toCancel.id }, (key) =>
+        bookings.cancel(toCancel.id, key),
+      );
       setItems((current) => current.map((b) => (b.id === cancelled.id ? { ...b, ...cancelled } : b)));
       setStatus(`Your booking for ${toCancel.event.name} was cancelled.`);
       setToCancel(null);
     } catch (err) {
-      cancelKey.current.settle(err);
       setCancelError(err);
     } finally {
       setCancelling(false);
