@@ -41,6 +41,9 @@ describe('Idempotency-Key on booking POSTs', () => {
     buyer = await registerUser(t.app);
   });
   afterAll(() => t.close());
+  /** An event with one ticket type of five seats at 5.00. */
+  const fiveSeats = () =>
+    createEvent(t.app, admin, { ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }] });
 
   it('a replay with the same key and body returns the original status and body, reserving nothing more', async () => {
     const event = await createEvent(t.app, admin);
@@ -172,9 +175,7 @@ describe('Idempotency-Key on booking POSTs', () => {
     const { provider, release, providerKeys } = gatedProvider();
     const a = await createTestApp({ databaseUrl: t.url, payments: provider });
     try {
-      const event = await createEvent(t.app, admin, {
-        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
-      });
+      const event = await fiveSeats();
       const key = randomUUID();
       const body = { eventId: event.id, quantity: 2, paymentToken: 'tok_visa' };
       const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
@@ -230,9 +231,7 @@ describe('Idempotency-Key on booking POSTs', () => {
       env: { IDEMPOTENCY_LEASE_SECONDS: '1' },
     });
     try {
-      const event = await createEvent(t.app, admin, {
-        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
-      });
+      const event = await fiveSeats();
       const key = randomUUID();
       const body = { eventId: event.id, quantity: 1, paymentToken: 'tok_visa' };
       const first = reserve(a.app, buyer, body, { 'idempotency-key': key });
@@ -269,9 +268,7 @@ describe('Idempotency-Key on booking POSTs', () => {
     const a = await createTestApp({ databaseUrl: t.url });
     const locker = await t.db.pool.connect();
     try {
-      const event = await createEvent(t.app, admin, {
-        ticketTypes: [{ name: 'GA', priceCents: 500, capacity: 5 }],
-      });
+      const event = await fiveSeats();
       const ticketTypeId = event.ticketTypes[0].id as string;
       const waiting = async () =>
         (
