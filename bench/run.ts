@@ -61,6 +61,9 @@ const options = {
   sellOutBuyers: intEnv('BENCH_SELLOUT_BUYERS', 20_000),
   sellOutConnections: intEnv('BENCH_SELLOUT_CONNECTIONS', 1000),
   sellOutRounds: intEnv('BENCH_SELLOUT_ROUNDS', 3),
+  // Seconds of quiet before each sell-out round: an on-sale opens after a lull, long enough for
+  // the pool to close idle connections (30 s).
+  sellOutIdleSeconds: intEnv('BENCH_SELLOUT_IDLE', 0),
   poolSize: intEnv('DB_POOL_SIZE', 20),
   quietWaitSeconds: intEnv('BENCH_QUIET_WAIT', 30),
   noisyRetries: intEnv('BENCH_NOISY_RETRIES', 2),
@@ -588,6 +591,10 @@ async function main(): Promise<void> {
           sellOutBuyers = await fixtures.createBuyers(`sellout${round}`, options.sellOutBuyers);
         }
         await refreshTokens();
+        if (options.sellOutIdleSeconds > 0) {
+          log(`sell-out round ${round}: ${options.sellOutIdleSeconds} s of quiet before the sale opens`);
+          await sleep(options.sellOutIdleSeconds * 1000);
+        }
         log(`sell-out round ${round} of ${options.sellOutRounds}`);
         const { result, check } = await sellOutRound(step, event, round);
         result.round = round;
@@ -657,6 +664,8 @@ async function main(): Promise<void> {
       settings: {
         serverNodeFlags: nodeArgs.join(' '),
         DB_POOL_SIZE: options.poolSize,
+        DB_POOL_MIN: process.env.DB_POOL_MIN ?? '4 (default)',
+        sellOutIdleSeconds: options.sellOutIdleSeconds,
         BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '1000 (default)',
         warmupSeconds: options.warmupSeconds,
         durationSeconds: options.durationSeconds,

@@ -2,6 +2,7 @@
 // bench/run.ts as a child process (compiled, no loader) so its memory is measured on its own.
 // Configuration is the product's (loadConfig); DATABASE_URL and JWT_SECRET are required here.
 import { buildApp } from '../src/app.js';
+import { warmAllocationConnections } from '../src/modules/bookings/warm-up.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createDb, migrateToLatest } from '../src/platform/db/database.js';
 import { benchRoutes } from './bench-routes.js';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, []);
   if (!config.databaseUrl || !config.jwtSecret)
     throw new Error('the bench server needs DATABASE_URL and JWT_SECRET');
-  const dbHandle = createDb(config.databaseUrl, config.dbPoolSize);
+  const dbHandle = createDb(config.databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
   await migrateToLatest(dbHandle.db);
 
   const app = await buildApp({
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
 
   // Listens as src/main.ts does (an accept backlog of 4,096 for the opening burst of an on-sale);
   // BENCH_LISTEN_BACKLOG overrides it for experiments.
+  await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
   const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || 4096);
   await app.listen({ port: config.port, host: config.host, backlog });
   const { port } = app.server.address() as { port: number };

@@ -4,6 +4,7 @@ import 'dotenv/config';
 import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
+import { warmAllocationConnections } from './modules/bookings/warm-up.js';
 import { ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
 import { createDb, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     databaseUrl = embedded.url;
   }
 
-  const dbHandle = createDb(databaseUrl, config.dbPoolSize);
+  const dbHandle = createDb(databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
   try {
     const applied = await migrateToLatest(dbHandle.db);
     if (applied.length > 0) process.stdout.write(`Applied migrations: ${applied.join(', ')}\n`);
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'shutting down');
     await shutdown();
   });
+
+  await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
 
   try {
     // An on-sale opens with a burst of new connections; Node's default accept backlog (511)

@@ -20,6 +20,11 @@ export interface Config {
   seedDemo: boolean;
   /** Connections in the PostgreSQL pool of this process. */
   dbPoolSize: number;
+  /**
+   * Connections opened and warmed at start-up and kept open through quiet periods, so the first
+   * wave of an on-sale neither connects nor compiles the allocation path (at most DB_POOL_SIZE).
+   */
+  dbPoolMin: number;
   /** Port of the embedded PostgreSQL when DATABASE_URL is unset. */
   embeddedPgPort: number;
   /** Largest number of reservations committed in one allocation transaction. */
@@ -130,6 +135,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     authRateLimit: int('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
     seedDemo: bool('SEED_DEMO', true) && !argv.includes('--no-seed'),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
+    dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
     bookingBatchSize: int('BOOKING_BATCH_SIZE', 1000, 1, 5000),
     bookingQueueLimit: int('BOOKING_QUEUE_LIMIT', 5000, 1, 1_000_000),
@@ -138,6 +144,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     idempotencyLeaseSeconds: int('IDEMPOTENCY_LEASE_SECONDS', 10, 1, 3600),
     webDir: path.resolve(projectRoot, env.WEB_DIR || 'dist/web'),
   };
+  if (config.dbPoolMin > config.dbPoolSize)
+    problems.push(`DB_POOL_MIN (${config.dbPoolMin}) must not exceed DB_POOL_SIZE (${config.dbPoolSize})`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

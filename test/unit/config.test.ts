@@ -45,4 +45,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, ['node', 'main.js', '--no-seed']).seedDemo).toBe(false);
     expect(loadConfig({ AUTH_RATE_LIMIT: '0' }, []).authRateLimit).toBe(0);
   });
+
+  it('keeps warm connections within the pool', () => {
+    expect(loadConfig({}, [])).toMatchObject({ dbPoolSize: 20, dbPoolMin: 4 });
+    expect(loadConfig({ DB_POOL_SIZE: '2', DB_POOL_MIN: '0' }, [])).toMatchObject({
+      dbPoolSize: 2,
+      dbPoolMin: 0,
+    });
+    expect(() => loadConfig({ DB_POOL_SIZE: '4', DB_POOL_MIN: '5' }, [])).toThrow(
+      /DB_POOL_MIN \(5\) must not exceed DB_POOL_SIZE \(4\)/,
+    );
+  });
 });

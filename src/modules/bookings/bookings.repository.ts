@@ -1,5 +1,6 @@
 // SQL of the booking engine. Every state change is a compare-and-set on the booking's status, and
 // every seat returned goes through releaseSeats, so a seat comes back exactly once.
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { BookingRow, BookingStatus, Database, TicketRow } from '../../platform/db/schema.js';
@@ -112,6 +113,42 @@ export class BookingsRepository {
     if (raw.status !== 'ok') return { status: raw.status };
     const { codes, values, limit, ...batch } = raw;
     return { ...batch, results: codes.map((code, i) => decision(code, values[i] ?? 0, limit)) };
+  }
+
+  /**
+   * One reservation of a made-up buyer, event and ticket type, in a transaction that is rolled
+   * back: the connection compiles the allocation function and plans its statements, its analytics
+   * trigger and its foreign-key checks before a real buyer needs them, and nothing of it is kept.
+   * Answers the rehearsal's decision (granted when the whole path ran). Use it on a connection
+   * that holds no other transaction (warmConnections).
+   */
+  async rehearseReservation(): Promise<BatchDecision | BatchResult['status']> {
+    const rollback = new Error('rehearsal rolled back');
+    let outcome: BatchDecision | BatchResult['status'] = 'not_found';
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const [userId, eventId, ticketTypeId] = [randomUUID(), randomUUID(), randomUUID()];
+        await sql`
+          INSERT INTO users (id, email, name, password_hash)
+          VALUES (${userId}, ${`rehearsal-${userId}@evently.invalid`}, 'Rehearsal', '!')`.execute(trx);
+        await sql`
+          INSERT INTO events (id, name, venue_name, venue_city, starts_at, status, max_tickets_per_user, hold_ttl_seconds)
+          VALUES (${eventId}, 'Rehearsal', 'Rehearsal', 'Rehearsal', now() + interval '1 day', 'published', 1, 60)`.execute(
+          trx,
+        );
+        await sql`
+          INSERT INTO ticket_types (id, event_id, name, price_cents, currency, capacity, available)
+          VALUES (${ticketTypeId}, ${eventId}, 'Rehearsal', 100, 'USD', 1, 1)`.execute(trx);
+        const result = await this.reserveBatch(trx, ticketTypeId, [
+          { id: randomUUID(), userId, quantity: 1 },
+        ]);
+        outcome = result.status === 'ok' ? (result.results[0] ?? result.status) : result.status;
+        throw rollback;
+      });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    return outcome;
   }
 
   /** Returns seats and per-user counts for released bookings, aggregated and in lock order. */
