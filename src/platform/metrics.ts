@@ -1,4 +1,5 @@
 // Prometheus metrics: request rate and latency by route, database pool usage, booking lanes.
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -16,6 +17,8 @@ export interface MetricSources {
 
 export function registerMetrics(app: FastifyInstance, sources: MetricSources): Registry {
   const registry = new Registry();
+  // With WORKERS > 1 each worker answers /metrics for itself; the label says which one did.
+  if (cluster.isWorker && cluster.worker) registry.setDefaultLabels({ worker: String(cluster.worker.id) });
   collectDefaultMetrics({ register: registry });
 
   // Its _count series is the request count by method, route and status (no second counter).

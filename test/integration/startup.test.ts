@@ -1,7 +1,8 @@
 // Boots the real `npm start` path (build, embedded PostgreSQL, migrations, demo data, listen)
-// with no DATABASE_URL, as a new user would, then restarts it to show the data survives.
+// with no DATABASE_URL, as a new user would, then restarts it to show the data survives, then
+// runs it as a supervisor with two workers (WORKERS=2) on the same data.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,10 +69,72 @@ async function stop(started: Started, group = false): Promise<number | null> {
   return started.exited;
 }
 
+/** The Node processes whose parent is `pid` (Linux /proc): the workers, not the embedded PostgreSQL. */
+function workerPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((child) => {
+        try {
+          return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('dist/main.js');
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function json(
+  base: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      connection: 'close',
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> };
+}
+
+/** The `worker` label of /metrics on new connections: which workers answered. */
+async function answeringWorkers(base: string, tries = 8): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < tries; i++) {
+    const text = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+    const label = /worker="(\d+)"/.exec(text)?.[1];
+    if (label) seen.add(label);
+  }
+  return seen;
+}
+
 describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
   // Inside the project, like the default .data/ a new user gets.
   const dataDir = path.join(projectRoot, '.data', `start-test-${process.pid}`);
   const running: Started[] = [];
+  const embeddedPort = String(55400 + (process.pid % 500));
+  let demoEvents = 0;
   afterAll(async () => {
     for (const s of running) await stop(s, true);
     rmSync(dataDir, { recursive: true, force: true });
@@ -84,7 +147,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(55400 + (process.pid % 500)),
+      EMBEDDED_PG_PORT: embeddedPort,
       ADMIN_EMAIL: 'admin@example.test',
       ADMIN_PASSWORD: 'admin-password-1',
     };
@@ -99,6 +162,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
 
     const events = (await (await fetch(`${base}/api/v1/events`)).json()) as { data: unknown[] };
     expect(events.data.length).toBeGreaterThanOrEqual(5);
+    demoEvents = events.data.length;
     expect((await fetch(`${base}/docs`)).status).toBe(200);
     expect((await fetch(`${base}/openapi.json`)).status).toBe(200);
     const page = await fetch(`${base}/events/some-deep-link`, { headers: { accept: 'text/html' } });
@@ -137,4 +201,104 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     expect(await stop(second)).toBe(0);
     expect(second.output()).not.toContain('Error');
   }, 240_000);
+
+  it('runs WORKERS=2 on one port: prepared once, exact under load, a crashed worker replaced, drained on SIGTERM', async () => {
+    // Needs the build of the test above (vitest runs a file's tests in order); its own empty
+    // database, so that seeding it twice would show.
+    expect(demoEvents).toBeGreaterThan(0);
+    const clusterDir = path.join(dataDir, 'cluster');
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const supervisor = start(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: clusterDir,
+        EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
+        ADMIN_EMAIL: 'admin@example.test',
+        ADMIN_PASSWORD: 'admin-password-1',
+        SEED_DEMO: 'true',
+        WORKERS: '2',
+        DB_POOL_SIZE: '5',
+        DB_POOL_MIN: '2',
+      },
+      'built',
+    );
+    running.push(supervisor);
+    await waitReady(base, supervisor, 60_000);
+    await until('the banner is printed', () => supervisor.output().includes('Workers:   2 processes'));
+    const pid = supervisor.child.pid as number;
+    const firstWorkers = workerPids(pid);
+    expect(firstWorkers).toHaveLength(2);
+    // Demo data and the admin account are the supervisor's, done once: no duplicates.
+    const listed = await json(base, '/api/v1/events?limit=100');
+    expect((listed.body.data as unknown[]).length).toBe(demoEvents);
+    expect((await answeringWorkers(base)).size).toBe(2);
+
+    // Buyers on both workers against one event: exactly its capacity is sold.
+    const admin = await json(base, '/api/v1/auth/login', {
+      method: 'POST',
+      body: { email: 'admin@example.test', password: 'admin-password-1' },
+    });
+    const adminToken = admin.body.accessToken as string;
+    const event = await json(base, '/api/v1/admin/events', {
+      method: 'POST',
+      token: adminToken,
+      body: {
+        name: 'Cluster sale',
+        venue: { name: 'Hall', city: 'Lisbon' },
+        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        maxTicketsPerUser: 4,
+        ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 30 }],
+      },
+    });
+    expect(event.status).toBe(201);
+    const eventId = event.body.id as string;
+    const buyers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const email = `cluster-${i}-${Date.now()}@example.test`;
+        const reg = await json(base, '/api/v1/auth/register', {
+          method: 'POST',
+          body: { email, password: 'password123', name: `Buyer ${i}` },
+        });
+        expect(reg.status).toBe(201);
+        return (reg.body.accessToken ??
+          (
+            await json(base, '/api/v1/auth/login', {
+              method: 'POST',
+              body: { email, password: 'password123' },
+            })
+          ).body.accessToken) as string;
+      }),
+    );
+    const answers = await Promise.all(
+      buyers.flatMap((token) =>
+        [1, 2].map(() =>
+          json(base, '/api/v1/bookings', { method: 'POST', token, body: { eventId, quantity: 2 } }),
+        ),
+      ),
+    );
+    const granted = answers.filter((a) => a.status === 201);
+    expect(granted.reduce((sum, a) => sum + (a.body.quantity as number), 0)).toBe(30);
+    expect(answers.filter((a) => a.status !== 201).map((a) => a.status)).toEqual(Array(9).fill(409));
+    const inventory = await json(base, `/api/v1/admin/events/${eventId}/inventory`, { token: adminToken });
+    expect(inventory.body.consistent).toBe(true);
+
+    // A worker that dies is replaced; the port keeps answering meanwhile.
+    process.kill(firstWorkers[0] as number, 'SIGKILL');
+    await until('a new worker replaces the killed one', () => {
+      const now = workerPids(pid);
+      return now.length === 2 && !now.includes(firstWorkers[0] as number);
+    });
+    expect(supervisor.output()).toMatch(/worker \d+ stopped \(SIGKILL\); starting another/);
+    await until('the new worker answers', async () => (await answeringWorkers(base, 4)).has('3'));
+    expect((await json(base, '/health/ready')).status).toBe(200);
+
+    // SIGTERM to the supervisor alone: workers drain, the embedded database stops, exit code 0.
+    const workers = workerPids(pid);
+    expect(await stop(supervisor)).toBe(0);
+    for (const worker of workers) expect(existsSync(`/proc/${worker}`)).toBe(false);
+    expect(existsSync(path.join(clusterDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(supervisor.output()).not.toContain('Error');
+  }, 120_000);
 });

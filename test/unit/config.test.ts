@@ -56,4 +56,11 @@ describe('loadConfig', () => {
       /DB_POOL_MIN \(5\) must not exceed DB_POOL_SIZE \(4\)/,
     );
   });
+
+  it('runs one process unless WORKERS asks for a supervisor with workers', () => {
+    expect(loadConfig({}, []).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '4' }, []).workers).toBe(4);
+    for (const bad of ['0', '65', 'two'])
+      expect(() => loadConfig({ WORKERS: bad }, [])).toThrow(/WORKERS must be an integer from 1 to 64/);
+  });
 });
