@@ -4,9 +4,28 @@
 // worker's state that must agree across processes already goes through PostgreSQL (allocation,
 // sold-out and catalog signals) or Redis when configured (docs/scaling.md, "Cluster mode").
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 
 /** What the supervisor sends a worker to make it drain and exit, as SIGTERM would. */
 export const SHUTDOWN_MESSAGE = 'evently:shutdown';
+
+/** A worker asks the supervisor for every worker's metrics: `{ type, id }`. */
+export const METRICS_REQUEST = 'evently:metrics-request';
+/** The supervisor's answer: `{ type, id, text }` (Prometheus text) or `{ type, id, error }`. */
+export const METRICS_RESPONSE = 'evently:metrics-response';
+
+export interface MetricsMessage {
+  type: typeof METRICS_REQUEST | typeof METRICS_RESPONSE;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+export const isMetricsMessage = (message: unknown): message is MetricsMessage =>
+  typeof message === 'object' &&
+  message !== null &&
+  ((message as MetricsMessage).type === METRICS_REQUEST ||
+    (message as MetricsMessage).type === METRICS_RESPONSE);
 
 /** More crashes than this within CRASH_WINDOW_MS and the supervisor stops instead of restarting. */
 const MAX_CRASHES = 5;
@@ -38,6 +57,22 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
   let announced = false;
   let stopping = false;
   let exitCode = 0;
+
+  // /metrics on any worker answers for all of them: prom-client collects each worker's registry
+  // over IPC and the series stay apart by their `worker` label.
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isMetricsMessage(message) || message.type !== METRICS_REQUEST) return;
+    const { id } = message;
+    const reply = (answer: Omit<MetricsMessage, 'type' | 'id'>) => {
+      if (worker.isConnected())
+        worker.send({ type: METRICS_RESPONSE, id, ...answer } satisfies MetricsMessage);
+    };
+    aggregator.clusterMetrics().then(
+      (text) => reply({ text }),
+      (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
 
   const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 

@@ -2,7 +2,8 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { isMetricsMessage, METRICS_REQUEST, METRICS_RESPONSE, type MetricsMessage } from './cluster.js';
 
 export interface MetricSources {
   pool: pg.Pool;
@@ -63,9 +64,42 @@ export function registerMetrics(app: FastifyInstance, sources: MetricSources): R
     latency.observe(labels, reply.elapsedTime / 1000);
   });
 
+  const everyWorker = cluster.isWorker ? workerMetrics(registry) : undefined;
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    return (await everyWorker?.()) ?? registry.metrics();
   });
   return registry;
+}
+
+/**
+ * In a cluster worker: this registry answers the supervisor's collection (prom-client's
+ * AggregatorRegistry), and /metrics asks the supervisor for every worker's series. Answers
+ * undefined when the supervisor does not answer within 2 s: the worker then reports itself.
+ */
+function workerMetrics(registry: Registry): () => Promise<string | undefined> {
+  AggregatorRegistry.setRegistries([registry]);
+  new AggregatorRegistry(); // installs the worker's answer to the supervisor's collection
+  const pending = new Map<number, (text: string | undefined) => void>();
+  let nextId = 0;
+  process.on('message', (message: unknown) => {
+    if (!isMetricsMessage(message) || message.type !== METRICS_RESPONSE) return;
+    pending.get(message.id)?.(message.text);
+  });
+  return () =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => settle(undefined), 2000);
+      const settle = (text: string | undefined) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(text);
+      };
+      pending.set(id, settle);
+      try {
+        process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsMessage);
+      } catch {
+        settle(undefined);
+      }
+    });
 }
