@@ -12,7 +12,30 @@ function rssKb(pid: number): number | undefined {
   }
 }
 
-/** Samples a process's VmRSS every `everyMs`, keeping the overall maximum and one per label. */
+/** A process and its children (the bench server and, with WORKERS > 1, its workers). */
+function processTree(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    return [pid, ...children.map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+/** VmRSS of the process and its children together. */
+function treeRssKb(pid: number): number | undefined {
+  const sizes = processTree(pid).map(rssKb);
+  if (sizes[0] === undefined) return undefined;
+  return sizes.reduce<number>((sum, kb) => sum + (kb ?? 0), 0);
+}
+
+/**
+ * Samples the VmRSS of a process and its children (all server processes) every `everyMs`,
+ * keeping the overall maximum and one per label.
+ */
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
   private label = 'setup';
@@ -47,7 +70,7 @@ export class RssSampler {
   }
 
   private sample(): void {
-    const kb = rssKb(this.pid);
+    const kb = treeRssKb(this.pid);
     if (kb === undefined) return;
     this.lastKb = kb;
     this.maxKb = Math.max(this.maxKb, kb);
@@ -106,10 +129,12 @@ function machineBusyTicks(): number {
 
 export function cpuSnapshot(serverPid: number, postmasterPid: number | undefined): CpuSnapshot {
   let server = 0;
-  try {
-    server = processTicks(serverPid);
-  } catch {
-    // server gone; the run reports the failure elsewhere
+  for (const pid of processTree(serverPid)) {
+    try {
+      server += processTicks(pid);
+    } catch {
+      // gone; the run reports a failed server elsewhere
+    }
   }
   const usage = process.cpuUsage();
   return {
@@ -177,16 +202,24 @@ export interface ServerCounters {
 /** The allocation engine's counters and the V8 heap, from the server's Prometheus endpoint. */
 export async function serverCounters(baseUrl: string): Promise<ServerCounters> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const value = (series: string) => {
-    const escaped = series.replace(/[{}]/g, (c) => `\\${c}`);
-    const match = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text);
-    return match ? Number(match[1]) : 0;
-  };
+  // With WORKERS > 1 each worker's series carries worker="<id>": a value is the sum over them.
+  const samples = text.split('\n').flatMap((line) => {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) return [];
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    return [{ name: match[1] as string, labels, value: Number(match[3]) }];
+  });
+  const value = (name: string, labels: Record<string, string> = {}) =>
+    samples
+      .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+      .reduce((sum, s) => sum + s.value, 0);
   const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
   return {
-    batches: value('booking_allocation{kind="batches_total"}'),
-    batchedRequests: value('booking_allocation{kind="batched_requests_total"}'),
-    batchSeconds: value('booking_allocation{kind="batch_seconds_total"}'),
+    batches: value('booking_allocation', { kind: 'batches_total' }),
+    batchedRequests: value('booking_allocation', { kind: 'batched_requests_total' }),
+    batchSeconds: value('booking_allocation', { kind: 'batch_seconds_total' }),
     heapUsedMb: mb(value('nodejs_heap_size_used_bytes')),
     heapTotalMb: mb(value('nodejs_heap_size_total_bytes')),
     externalMb: mb(value('nodejs_external_memory_bytes')),

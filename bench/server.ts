@@ -1,8 +1,12 @@
 // The server under test: the real app from buildApp plus the bench-only routes, run by
 // bench/run.ts as a child process (compiled, no loader) so its memory is measured on its own.
 // Configuration is the product's (loadConfig); DATABASE_URL and JWT_SECRET are required here.
+// WORKERS > 1 runs the product's supervisor (src/platform/cluster.ts) with that many workers, each
+// this server; the probes then count every process of the tree.
+import cluster from 'node:cluster';
 import { buildApp } from '../src/app.js';
 import { warmAllocationConnections } from '../src/modules/bookings/warm-up.js';
+import { SHUTDOWN_MESSAGE, superviseWorkers } from '../src/platform/cluster.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createDb, migrateToLatest } from '../src/platform/db/database.js';
 import { benchRoutes } from './bench-routes.js';
@@ -17,7 +21,20 @@ async function main(): Promise<void> {
   if (!config.databaseUrl || !config.jwtSecret)
     throw new Error('the bench server needs DATABASE_URL and JWT_SECRET');
   const dbHandle = createDb(config.databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
-  await migrateToLatest(dbHandle.db);
+  if (cluster.isPrimary) await migrateToLatest(dbHandle.db);
+  if (cluster.isPrimary && config.workers > 1) {
+    await dbHandle.close();
+    const supervisor = superviseWorkers({
+      workers: config.workers,
+      env: {},
+      onReady: (port) => process.send?.({ type: 'ready', port } satisfies ServerMessage),
+      onStopped: async () => {},
+      log: (line) => process.stderr.write(`bench supervisor: ${line}\n`),
+    });
+    // The driver died: do not outlive it.
+    process.on('disconnect', () => supervisor.stop(0));
+    return;
+  }
 
   const app = await buildApp({
     config,
@@ -42,8 +59,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  // The driver died: do not outlive it.
+  // The driver (or, for a worker, the supervisor) died: do not outlive it.
   process.on('disconnect', shutdown);
+  if (cluster.isWorker)
+    process.on('message', (message) => {
+      if (message === SHUTDOWN_MESSAGE) shutdown();
+    });
 
   // Listens as src/main.ts does (an accept backlog of 4,096 for the opening burst of an on-sale);
   // BENCH_LISTEN_BACKLOG overrides it for experiments.
@@ -51,7 +72,8 @@ async function main(): Promise<void> {
   const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || 4096);
   await app.listen({ port: config.port, host: config.host, backlog });
   const { port } = app.server.address() as { port: number };
-  process.send?.({ type: 'ready', port } satisfies ServerMessage);
+  // A worker's readiness reaches the supervisor as 'listening'; the supervisor tells the driver.
+  if (!cluster.isWorker) process.send?.({ type: 'ready', port } satisfies ServerMessage);
 }
 
 main().catch((error) => {
