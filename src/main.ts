@@ -169,6 +169,13 @@ async function serve(
 
 /** One of the supervisor's workers: its database is prepared, DATABASE_URL and JWT_SECRET are set. */
 async function runWorker(config: Config): Promise<void> {
+  // Told to stop, or orphaned, while still starting: nothing to drain yet. serve() takes over both
+  // once the app exists.
+  const stopWhileStarting = (message?: unknown) => {
+    if (message === undefined || message === SHUTDOWN_MESSAGE) process.exit(0);
+  };
+  process.on('message', stopWhileStarting);
+  process.on('disconnect', stopWhileStarting);
   const databaseUrl = config.databaseUrl as string;
   const dbHandle = createDb(databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
   const redis = connectRedis(config);
@@ -179,6 +186,8 @@ async function runWorker(config: Config): Promise<void> {
     databaseUrl,
     redis,
   });
+  process.off('message', stopWhileStarting);
+  process.off('disconnect', stopWhileStarting);
   await serve(config, app, dbHandle, redis, async () => {});
 }
 

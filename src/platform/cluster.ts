@@ -76,10 +76,20 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
 
   const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 
+  const tell = (worker: Worker) => {
+    try {
+      worker.send(SHUTDOWN_MESSAGE);
+    } catch {
+      // already gone: its 'exit' follows
+    }
+  };
+
   const fork = () => {
     const worker = cluster.fork(options.env);
     worker.on('listening', (address) => {
       listened.add(worker.id);
+      // A stop that came while this worker was still loading found no one listening for it.
+      if (stopping) return tell(worker);
       if (!announced && listened.size >= options.workers && alive().every((w) => listened.has(w.id))) {
         announced = true;
         options.onReady(address.port);
@@ -110,15 +120,12 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     pendingRestarts.clear();
     const workers = alive();
     if (workers.length === 0) return finish();
-    for (const worker of workers) {
-      try {
-        worker.send(SHUTDOWN_MESSAGE);
-      } catch {
-        // already gone: its 'exit' follows
-      }
-    }
+    for (const worker of workers) tell(worker);
     setTimeout(() => {
-      for (const worker of alive()) worker.process.kill('SIGKILL');
+      const stuck = alive();
+      if (stuck.length === 0) return;
+      options.log(`${stuck.length} worker(s) did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing them`);
+      for (const worker of stuck) worker.process.kill('SIGKILL');
     }, STOP_TIMEOUT_MS).unref();
   };
 

@@ -317,5 +317,22 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     for (const worker of workers) expect(existsSync(`/proc/${worker}`)).toBe(false);
     expect(existsSync(path.join(clusterDir, 'postgres', 'postmaster.pid'))).toBe(false);
     expect(supervisor.output()).not.toContain('Error');
-  }, 120_000);
+
+    // Stopped while its workers are still loading: they get the message once they listen, and
+    // nobody has to be killed.
+    const early = start(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: clusterDir,
+        EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
+        WORKERS: '2',
+      },
+      'built',
+    );
+    running.push(early);
+    await until('the workers are forked', () => workerPids(early.child.pid as number).length > 0, 60_000);
+    expect(await stop(early)).toBe(0);
+    expect(early.output()).not.toMatch(/did not stop|Evently is running/);
+  }, 180_000);
 });
