@@ -213,16 +213,19 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const clusterDir = path.join(dataDir, 'cluster');
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    const clusterEnv = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: clusterDir,
+      EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
+      WORKERS: '2',
+    };
     const supervisor = start(
       {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: clusterDir,
-        EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
+        ...clusterEnv,
         ADMIN_EMAIL: 'admin@example.test',
         ADMIN_PASSWORD: 'admin-password-1',
         SEED_DEMO: 'true',
-        WORKERS: '2',
         // Twelve sign-ups from one address: past the login rate limit (shared through Redis when
         // REDIS_URL is set), which this test is not about.
         AUTH_RATE_LIMIT: '0',
@@ -320,16 +323,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
 
     // Stopped while its workers are still loading: they get the message once they listen, and
     // nobody has to be killed.
-    const early = start(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: clusterDir,
-        EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
-        WORKERS: '2',
-      },
-      'built',
-    );
+    const early = start(clusterEnv, 'built');
     running.push(early);
     await until('the workers are forked', () => workerPids(early.child.pid as number).length > 0, 60_000);
     expect(await stop(early)).toBe(0);
