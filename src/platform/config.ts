@@ -1,6 +1,7 @@
 // The one typed configuration of the process, read from the environment and validated once at start-up.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 export interface Config {
@@ -19,8 +20,9 @@ export interface Config {
   /** Load demo events into an empty database at start-up. */
   seedDemo: boolean;
   /**
-   * HTTP processes sharing the port (node:cluster). 1 serves from this process; more make it a
-   * supervisor that prepares the database once and restarts a worker that crashes.
+   * HTTP processes sharing the port (node:cluster), or `auto` for one per CPU. 1 serves from this
+   * process; more make it a supervisor that prepares the database once and restarts a worker that
+   * crashes.
    */
   workers: number;
   /** Connections in the PostgreSQL pool of this process. */
@@ -139,7 +141,11 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     authRateLimit: int('AUTH_RATE_LIMIT', 10, 0, 1_000_000),
     seedDemo: bool('SEED_DEMO', true) && !argv.includes('--no-seed'),
-    workers: int('WORKERS', 1, 1, 64),
+    // 'auto': one worker per CPU this process may use.
+    workers:
+      env.WORKERS?.trim().toLowerCase() === 'auto'
+        ? Math.min(availableParallelism(), 64)
+        : int('WORKERS', 1, 1, 64),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
     dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),

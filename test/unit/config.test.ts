@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/platform/config.js';
 
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
   it('runs one process unless WORKERS asks for a supervisor with workers', () => {
     expect(loadConfig({}, []).workers).toBe(1);
     expect(loadConfig({ WORKERS: '4' }, []).workers).toBe(4);
+    expect(loadConfig({ WORKERS: 'auto' }, []).workers).toBe(Math.min(availableParallelism(), 64));
     for (const bad of ['0', '65', 'two'])
       expect(() => loadConfig({ WORKERS: bad }, [])).toThrow(/WORKERS must be an integer from 1 to 64/);
   });
