@@ -216,6 +216,15 @@ async function main(): Promise<void> {
   if (cluster.isWorker) return runWorker(config);
 
   const { databaseUrl, embedded, dbHandle } = await prepareDatabase(config);
+  if (config.workers > 1) {
+    try {
+      await checkConnectionBudget(dbHandle, config);
+    } catch (error) {
+      await dbHandle.close();
+      await embedded?.stop();
+      fail(errorText(error));
+    }
+  }
   const jwtSecret = resolveJwtSecret(config);
   const redis = config.workers > 1 ? undefined : connectRedis(config);
   const app = await buildApp({
@@ -236,14 +245,6 @@ async function main(): Promise<void> {
     return;
   }
 
-  try {
-    await checkConnectionBudget(dbHandle, config);
-  } catch (error) {
-    await app.close();
-    await dbHandle.close();
-    await embedded?.stop();
-    fail(errorText(error));
-  }
   // The supervisor serves nothing itself: its app and pool only prepared the content.
   await app.close();
   await dbHandle.close();

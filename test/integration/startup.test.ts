@@ -328,5 +328,14 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     await until('the workers are forked', () => workerPids(early.child.pid as number).length > 0, 60_000);
     expect(await stop(early)).toBe(0);
     expect(early.output()).not.toMatch(/did not stop|Evently is running/);
+
+    // More pools than PostgreSQL accepts (300 connections for the embedded one): one clear line,
+    // before any worker starts.
+    const tooMany = start({ ...clusterEnv, WORKERS: '64', DB_POOL_SIZE: '20' }, 'built');
+    running.push(tooMany);
+    expect(await tooMany.exited).toBe(1);
+    expect(tooMany.output()).toMatch(/WORKERS=64 x \(DB_POOL_SIZE=20 \+ 1 listener\) = 1344 connections/);
+    expect(tooMany.output()).not.toContain('Evently is running');
+    expect(existsSync(path.join(clusterDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 180_000);
 });
