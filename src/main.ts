@@ -8,7 +8,7 @@ import closeWithGrace from 'close-with-grace';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { warmAllocationConnections } from './modules/bookings/warm-up.js';
-import { SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluster.js';
+import { errorText, SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluster.js';
 import { type Config, ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
 import { createDb, type DbHandle, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
@@ -27,8 +27,6 @@ function readConfig(): Config {
     throw error;
   }
 }
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The embedded PostgreSQL unless DATABASE_URL is set, migrated to the latest schema. */
 async function prepareDatabase(config: Config): Promise<{

@@ -34,6 +34,9 @@ const RESTART_DELAY_MS = 1_000;
 /** How long workers get to drain (their own grace is 10 s) before they are killed. */
 const STOP_TIMEOUT_MS = 20_000;
 
+/** An error's message, for the one-line reports of start-up and supervision. */
+export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 export interface SupervisorOptions {
   workers: number;
   /** Added to each worker's environment (which is the supervisor's). */
@@ -70,7 +73,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     };
     aggregator.clusterMetrics().then(
       (text) => reply({ text }),
-      (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => reply({ error: errorText(error) }),
     );
   });
 
@@ -104,9 +107,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     options.onStopped().then(
       () => process.exit(exitCode),
       (error: unknown) => {
-        options.log(
-          `stopping the database failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        options.log(`stopping the database failed: ${errorText(error)}`);
         process.exit(1);
       },
     );

@@ -18,7 +18,7 @@ export interface MetricSources {
 
 export function registerMetrics(app: FastifyInstance, sources: MetricSources): Registry {
   const registry = new Registry();
-  // With WORKERS > 1 each worker answers /metrics for itself; the label says which one did.
+  // With WORKERS > 1 the supervisor gathers every worker's series; this label keeps them apart.
   if (cluster.isWorker && cluster.worker) registry.setDefaultLabels({ worker: String(cluster.worker.id) });
   collectDefaultMetrics({ register: registry });
 

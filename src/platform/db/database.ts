@@ -54,8 +54,8 @@ export function createDb(connectionString: string, poolSize: number, options: Po
  * Opens `count` connections of the pool at once and runs `rehearse` on each of them. A fresh
  * PostgreSQL connection costs ~3 ms to open and runs its first allocation batch ~8 ms slower
  * (PL/pgSQL compile, statement plans, catalog caches); with the pool's `min` at `count` the
- * rehearsed connections then stay open, so an on-sale's first wave after a quiet period pays
- * neither (docs/performance.md, "A warm pool").
+ * rehearsed connections then stay open, so the first wave after a start pays neither
+ * (docs/performance.md, "A warm pool").
  */
 export async function warmConnections(
   db: Db,
