@@ -66,8 +66,8 @@ async function main(): Promise<void> {
       if (message === SHUTDOWN_MESSAGE) shutdown();
     });
 
-  // Listens as src/main.ts does (an accept backlog of 4,096 for the opening burst of an on-sale);
-  // BENCH_LISTEN_BACKLOG overrides it for experiments.
+  // Warms its connections and listens as src/main.ts does (an accept backlog of 4,096 for the
+  // opening burst of an on-sale); BENCH_LISTEN_BACKLOG overrides the backlog for experiments.
   await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
   const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || 4096);
   await app.listen({ port: config.port, host: config.host, backlog });
