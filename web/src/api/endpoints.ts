@@ -8,6 +8,7 @@ import type {
   DailyRow,
   EventInput,
   EventItem,
+  EventPatch,
   EventStats,
   Page,
   User,
@@ -79,7 +80,7 @@ export const admin = {
     request<EventItem>(`/admin/events/${encodeURIComponent(id)}`, { auth: true, signal }),
   createEvent: (body: EventInput) =>
     request<EventItem>('/admin/events', { method: 'POST', body, auth: true }),
-  updateEvent: (id: string, body: Partial<EventInput>, version: number) =>
+  updateEvent: (id: string, body: EventPatch, version: number) =>
     request<EventItem>(`/admin/events/${encodeURIComponent(id)}`, {
       method: 'PATCH',
       body,

@@ -1,157 +1,48 @@
-// Shapes of the Evently HTTP API v1 (see shared/api.md), as the web app reads them.
+// Shapes of the Evently HTTP API v1 (shared/api.md), derived from the server's own TypeBox schemas:
+// the ones that validate its requests, serialize its answers and produce /docs. A change to the API
+// that the web app does not follow fails `tsc -p web` instead of failing in a browser.
+// Type-only imports: none of the server's code reaches the bundle.
+import type { Static } from 'typebox';
+import type {
+  DailyRowSchema,
+  EventStatsSchema,
+  SummarySchema,
+} from '../../../src/modules/analytics/analytics.schemas.ts';
+import type { SessionSchema, TokenPairSchema, UserSchema } from '../../../src/modules/auth/auth.schemas.ts';
+import type { BookingSchema } from '../../../src/modules/bookings/bookings.schemas.ts';
+import type {
+  CreateEventBody,
+  EventSchema,
+  TicketTypeSchema,
+  UpdateEventBody,
+  VenueSchema,
+} from '../../../src/modules/events/events.schemas.ts';
 
-export type Role = 'user' | 'admin';
+export type User = Static<typeof UserSchema>;
+export type Role = User['role'];
+export type AuthResponse = Static<typeof SessionSchema>;
+export type TokenPair = Static<typeof TokenPairSchema>;
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+export type Venue = Static<typeof VenueSchema>;
+export type TicketType = Static<typeof TicketTypeSchema>;
+export type EventItem = Static<typeof EventSchema>;
+export type EventStatus = EventItem['status'];
 
-export interface AuthResponse {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-}
-
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-}
-
-export interface Venue {
-  name: string;
-  city: string;
-  address?: string | null;
-}
-
-export type EventStatus = 'draft' | 'published' | 'cancelled';
-
-export interface TicketType {
-  id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  capacity: number;
-  available: number;
-}
-
-export interface EventItem {
-  id: string;
-  name: string;
-  description?: string | null;
-  category?: string | null;
-  venue: Venue;
-  startsAt: string;
-  endsAt?: string | null;
-  status: EventStatus;
-  capacity: number;
-  available: number;
-  maxTicketsPerUser: number;
-  holdTtlSeconds: number;
-  version: number;
-  ticketTypes: TicketType[];
-}
-
+/** A cursor page, as every list endpoint answers (`Page` in src/platform/http/schemas.ts). */
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
 
-export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired';
+export type Booking = Static<typeof BookingSchema>;
+export type BookingStatus = Booking['status'];
+export type Ticket = Booking['tickets'][number];
 
-export interface Ticket {
-  code: string;
-}
+/** The body of `POST /admin/events`. */
+export type EventInput = Static<typeof CreateEventBody>;
+/** The body of `PATCH /admin/events/{id}`: ticket types by `id`, new ones without. */
+export type EventPatch = Static<typeof UpdateEventBody>;
 
-export interface Booking {
-  id: string;
-  status: BookingStatus;
-  eventId: string;
-  event: { id: string; name: string; startsAt: string; venue: Venue };
-  ticketTypeId: string;
-  quantity: number;
-  amountCents: number;
-  currency: string;
-  expiresAt: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-  cancelledAt: string | null;
-  tickets: Ticket[];
-}
-
-export interface TicketTypeInput {
-  id?: string;
-  name: string;
-  priceCents: number;
-  currency?: string;
-  capacity: number;
-}
-
-export interface EventInput {
-  name: string;
-  description?: string;
-  category?: string | null;
-  venue: { name: string; city: string; address?: string | null };
-  startsAt: string;
-  endsAt?: string | null;
-  status?: EventStatus;
-  maxTicketsPerUser?: number;
-  holdTtlSeconds?: number;
-  ticketTypes: TicketTypeInput[];
-}
-
-export interface DailyRow {
-  date: string;
-  bookings: number;
-  ticketsSold: number;
-  revenueCents: number;
-  cancellations: number;
-}
-
-export interface AnalyticsSummary {
-  totals: {
-    bookings: number;
-    ticketsSold: number;
-    revenueCents: number;
-    cancellations: number;
-    cancellationRate: number;
-  };
-  topEvents: {
-    eventId: string;
-    name: string;
-    ticketsSold: number;
-    revenueCents: number;
-    utilization: number;
-  }[];
-  utilization: {
-    eventId: string;
-    name: string;
-    capacity: number;
-    sold: number;
-    held: number;
-    utilization: number;
-  }[];
-}
-
-export interface EventStats {
-  eventId: string;
-  capacity: number;
-  sold: number;
-  held: number;
-  available: number;
-  utilization: number;
-  revenueCents: number;
-  cancellations: number;
-  cancellationRate: number;
-  ticketTypes: {
-    id: string;
-    name: string;
-    capacity: number;
-    sold: number;
-    held: number;
-    available: number;
-  }[];
-  daily: DailyRow[];
-}
+export type DailyRow = Static<typeof DailyRowSchema>;
+export type AnalyticsSummary = Static<typeof SummarySchema>;
+export type EventStats = Static<typeof EventStatsSchema>;
