@@ -4,12 +4,10 @@
 // WORKERS > 1 runs the product's supervisor (src/platform/cluster.ts) with that many workers, each
 // this server; the probes then count every process of the tree.
 import cluster from 'node:cluster';
-import { buildApp } from '../src/app.js';
 import { warmAllocationConnections } from '../src/modules/bookings/warm-up.js';
 import { SHUTDOWN_MESSAGE, superviseWorkers } from '../src/platform/cluster.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createDb, migrateToLatest } from '../src/platform/db/database.js';
-import { benchRoutes } from './bench-routes.js';
 
 export interface ServerMessage {
   type: 'ready';
@@ -36,6 +34,9 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Loaded here, not at the top: as in src/main.ts, a supervisor never loads the HTTP app.
+  const { buildApp } = await import('../src/app.js');
+  const { benchRoutes } = await import('./bench-routes.js');
   const app = await buildApp({
     config,
     db: dbHandle,

@@ -5,12 +5,17 @@
 import 'dotenv/config';
 import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
-import { Redis } from 'ioredis';
-import { buildApp } from './app.js';
+import type { Redis } from 'ioredis';
+import type { buildApp } from './app.js';
+import { AuthRepository } from './modules/auth/auth.repository.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { TokenSigner } from './modules/auth/tokens.js';
 import { warmAllocationConnections } from './modules/bookings/warm-up.js';
+import { EventsRepository } from './modules/events/events.repository.js';
+import { EventsService } from './modules/events/events.service.js';
 import { errorText, SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluster.js';
 import { type Config, ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
-import { createDb, type DbHandle, migrateToLatest } from './platform/db/database.js';
+import { createDb, type Db, type DbHandle, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
 import { seedDemoEvents } from './seed/demo.js';
 
@@ -59,30 +64,44 @@ async function prepareDatabase(config: Config): Promise<{
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
-/** What exists once per deployment: the admin account and, in an empty database, demo events. */
-async function prepareContent(app: App, config: Config): Promise<void> {
+/** The app, loaded only by a process that serves HTTP (the supervisor of cluster mode does not). */
+const loadApp = async () => (await import('./app.js')).buildApp;
+
+/**
+ * What exists once per deployment: the admin account and, in an empty database, demo events. Made
+ * with the two services alone, not the HTTP app, so that cluster mode's supervisor, which serves
+ * nothing, never loads Fastify and its plugins (~65 MB of resident memory for as long as it runs).
+ */
+async function prepareContent(
+  db: Db,
+  config: Config,
+  jwtSecret: string,
+  log: (message: string, fields: Record<string, unknown>) => void,
+): Promise<void> {
   let adminId: string | null = null;
   if (config.adminEmail && config.adminPassword) {
-    const admin = await app.ctx.auth.bootstrapAdmin(config.adminEmail, config.adminPassword);
+    const auth = new AuthService(new AuthRepository(db), new TokenSigner(jwtSecret));
+    const admin = await auth.bootstrapAdmin(config.adminEmail, config.adminPassword);
     adminId = admin.id;
-    app.log.info({ email: admin.email }, 'admin account ready');
+    log('admin account ready', { email: admin.email });
   }
   if (config.seedDemo) {
-    const created = await seedDemoEvents(app.ctx.events, () => app.ctx.events.count(), adminId);
-    if (created > 0) app.log.info({ created }, 'loaded demo events into the empty database');
+    const events = new EventsService(db, new EventsRepository(db));
+    const created = await seedDemoEvents(events, () => events.count(), adminId);
+    if (created > 0) log('loaded demo events into the empty database', { created });
   }
 }
 
-function connectRedis(config: Config): Redis | undefined {
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        enableOfflineQueue: false,
-        lazyConnect: false,
-      })
-    : undefined;
-  redis?.on('error', () => {});
+async function connectRedis(config: Config): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
+  redis.on('error', () => {});
   return redis;
 }
 
@@ -176,7 +195,8 @@ async function runWorker(config: Config): Promise<void> {
   process.on('disconnect', stopWhileStarting);
   const databaseUrl = config.databaseUrl as string;
   const dbHandle = createDb(databaseUrl, config.dbPoolSize, { min: config.dbPoolMin });
-  const redis = connectRedis(config);
+  const redis = await connectRedis(config);
+  const buildApp = await loadApp();
   const app = await buildApp({
     config,
     db: dbHandle,
@@ -224,18 +244,11 @@ async function main(): Promise<void> {
     }
   }
   const jwtSecret = resolveJwtSecret(config);
-  const redis = config.workers > 1 ? undefined : connectRedis(config);
-  const app = await buildApp({
-    config,
-    db: dbHandle,
-    jwtSecret,
-    databaseUrl,
-    redis,
-    background: config.workers === 1,
-  });
-  await prepareContent(app, config);
-
   if (config.workers === 1) {
+    const redis = await connectRedis(config);
+    const buildApp = await loadApp();
+    const app = await buildApp({ config, db: dbHandle, jwtSecret, databaseUrl, redis });
+    await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) => app.log.info(fields, message));
     const port = await serve(config, app, dbHandle, redis, async () => {
       await embedded?.stop();
     });
@@ -243,8 +256,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  // The supervisor serves nothing itself: its app and pool only prepared the content.
-  await app.close();
+  // The supervisor serves nothing itself: its pool only prepares the content.
+  await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) =>
+    process.stderr.write(`Evently supervisor: ${message} ${JSON.stringify(fields)}\n`),
+  );
   await dbHandle.close();
   superviseWorkers({
     workers: config.workers,
