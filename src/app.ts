@@ -1,5 +1,6 @@
 // Builds the Fastify application from its plugins and feature modules. It opens no port and
 // starts no database: main.ts boots it, tests call app.inject on it.
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import { eventRoutes } from './modules/events/events.routes.js';
 import { EventsService } from './modules/events/events.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { BackgroundRunner } from './platform/background.js';
+import { SupervisorRateLimitStore } from './platform/cluster-rate-limit.js';
 import type { Config } from './platform/config.js';
 import type { DbHandle } from './platform/db/database.js';
 import { createGuards, type Guards } from './platform/http/auth-guard.js';
@@ -174,6 +176,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   await app.register(rateLimit, {
     global: false,
     redis: options.redis,
+    // Cluster workers without Redis count in the supervisor, once for the deployment.
+    store: !options.redis && cluster.isWorker ? SupervisorRateLimitStore : undefined,
     skipOnError: true,
     nameSpace: 'evently-rl:',
   });

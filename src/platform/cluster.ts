@@ -5,27 +5,13 @@
 // sold-out and catalog signals) or Redis when configured (docs/scaling.md, "Cluster mode").
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
+import { answerWorkers, errorText, METRICS_QUESTION } from './cluster-ipc.js';
+import { RATE_LIMIT_QUESTION, RateLimitCounters } from './cluster-rate-limit.js';
+
+export { errorText } from './cluster-ipc.js';
 
 /** What the supervisor sends a worker to make it drain and exit, as SIGTERM would. */
 export const SHUTDOWN_MESSAGE = 'evently:shutdown';
-
-/** A worker asks the supervisor for every worker's metrics: `{ type, id }`. */
-export const METRICS_REQUEST = 'evently:metrics-request';
-/** The supervisor's answer: `{ type, id, text }` (Prometheus text) or `{ type, id, error }`. */
-export const METRICS_RESPONSE = 'evently:metrics-response';
-
-export interface MetricsMessage {
-  type: typeof METRICS_REQUEST | typeof METRICS_RESPONSE;
-  id: number;
-  text?: string;
-  error?: string;
-}
-
-export const isMetricsMessage = (message: unknown): message is MetricsMessage =>
-  typeof message === 'object' &&
-  message !== null &&
-  ((message as MetricsMessage).type === METRICS_REQUEST ||
-    (message as MetricsMessage).type === METRICS_RESPONSE);
 
 /** More crashes than this within CRASH_WINDOW_MS and the supervisor stops instead of restarting. */
 const MAX_CRASHES = 5;
@@ -33,9 +19,6 @@ const CRASH_WINDOW_MS = 60_000;
 const RESTART_DELAY_MS = 1_000;
 /** How long workers get to drain (their own grace is 10 s) before they are killed. */
 const STOP_TIMEOUT_MS = 20_000;
-
-/** An error's message, for the one-line reports of start-up and supervision. */
-export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface SupervisorOptions {
   workers: number;
@@ -62,19 +45,13 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
   let exitCode = 0;
 
   // /metrics on any worker answers for all of them: prom-client collects each worker's registry
-  // over IPC and the series stay apart by their `worker` label.
+  // over IPC and the series stay apart by their `worker` label. Login rate limits without Redis
+  // count here, once for the deployment (cluster-rate-limit.ts).
   const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker, message: unknown) => {
-    if (!isMetricsMessage(message) || message.type !== METRICS_REQUEST) return;
-    const { id } = message;
-    const reply = (answer: Omit<MetricsMessage, 'type' | 'id'>) => {
-      if (worker.isConnected())
-        worker.send({ type: METRICS_RESPONSE, id, ...answer } satisfies MetricsMessage);
-    };
-    aggregator.clusterMetrics().then(
-      (text) => reply({ text }),
-      (error: unknown) => reply({ error: errorText(error) }),
-    );
+  const counters = new RateLimitCounters();
+  answerWorkers({
+    [METRICS_QUESTION]: () => aggregator.clusterMetrics(),
+    [RATE_LIMIT_QUESTION]: (payload) => counters.answer(payload),
   });
 
   const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);

@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { isMetricsMessage, METRICS_REQUEST, METRICS_RESPONSE, type MetricsMessage } from './cluster.js';
+import { askSupervisor, METRICS_QUESTION } from './cluster-ipc.js';
 
 export interface MetricSources {
   pool: pg.Pool;
@@ -80,26 +80,5 @@ export function registerMetrics(app: FastifyInstance, sources: MetricSources): R
 function workerMetrics(registry: Registry): () => Promise<string | undefined> {
   AggregatorRegistry.setRegistries([registry]);
   new AggregatorRegistry(); // installs the worker's answer to the supervisor's collection
-  const pending = new Map<number, (text: string | undefined) => void>();
-  let nextId = 0;
-  process.on('message', (message: unknown) => {
-    if (!isMetricsMessage(message) || message.type !== METRICS_RESPONSE) return;
-    pending.get(message.id)?.(message.text);
-  });
-  return () =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      const timer = setTimeout(() => settle(undefined), 2000);
-      const settle = (text: string | undefined) => {
-        clearTimeout(timer);
-        pending.delete(id);
-        resolve(text);
-      };
-      pending.set(id, settle);
-      try {
-        process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsMessage);
-      } catch {
-        settle(undefined);
-      }
-    });
+  return () => askSupervisor<string>(METRICS_QUESTION, null, 2000).catch(() => undefined);
 }

@@ -133,6 +133,11 @@ async function workersInMetrics(base: string, series = ''): Promise<Set<string>>
   return seen;
 }
 
+/** The workers, sorted, that counted requests with these leading labels in /metrics. */
+async function countedBy(base: string, labels: string): Promise<string[]> {
+  return [...(await workersInMetrics(base, `http_request_duration_seconds_count{${labels}`))].sort();
+}
+
 describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
   // Inside the project, like the default .data/ a new user gets.
   const dataDir = path.join(projectRoot, '.data', `start-test-${process.pid}`);
@@ -226,9 +231,10 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
         ADMIN_EMAIL: 'admin@example.test',
         ADMIN_PASSWORD: 'admin-password-1',
         SEED_DEMO: 'true',
-        // Twelve sign-ups from one address: past the login rate limit (shared through Redis when
-        // REDIS_URL is set), which this test is not about.
-        AUTH_RATE_LIMIT: '0',
+        // Per address and per email, a minute: above the thirteen sign-ups and logins below,
+        // reached by the guessed passwords at the end. No Redis, so the supervisor counts.
+        AUTH_RATE_LIMIT: '40',
+        REDIS_URL: '',
         DB_POOL_SIZE: '5',
         DB_POOL_MIN: '2',
       },
@@ -294,14 +300,26 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const inventory = await json(base, `/api/v1/admin/events/${eventId}/inventory`, { token: adminToken });
     expect(inventory.body.consistent).toBe(true);
     // Both workers took bookings (each request came on a new connection).
-    expect(
-      [
-        ...(await workersInMetrics(
-          base,
-          'http_request_duration_seconds_count{method="POST",route="/api/v1/bookings"',
-        )),
-      ].sort(),
-    ).toEqual(['1', '2']);
+    expect(await countedBy(base, 'method="POST",route="/api/v1/bookings"')).toEqual(['1', '2']);
+
+    // Login attempts count once for the deployment, not per worker: with 40 a minute per address,
+    // the address's 41st attempt (13 sign-ups and logins above, then guesses at one password,
+    // each on a new connection, so spread over both workers) is refused, though neither worker
+    // saw more than about half of them.
+    const guessed = `guessed-${Date.now()}@example.test`;
+    const guesses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const answer = await json(base, '/api/v1/auth/login', {
+        method: 'POST',
+        body: { email: guessed, password: `wrong-password-${i}` },
+      });
+      guesses.push(answer.status);
+    }
+    expect(guesses).toEqual([...Array(27).fill(401), ...Array(3).fill(429)]);
+    expect(await countedBy(base, 'method="POST",route="/api/v1/auth/login",status="401"')).toEqual([
+      '1',
+      '2',
+    ]);
 
     // A worker that dies is replaced; the port keeps answering meanwhile.
     process.kill(firstWorkers[0] as number, 'SIGKILL');
