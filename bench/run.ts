@@ -27,6 +27,7 @@ import {
 } from './probes.js';
 import {
   addRatios,
+  ceilingWarnings,
   evaluateTargets,
   type InventoryCheck,
   type RunRecord,
@@ -655,6 +656,7 @@ async function main(): Promise<void> {
           'those figures are lower than the machine can do; rerun on a quiet machine.',
       );
     }
+    notes.push(...ceilingWarnings(scenarios, options.connections));
     addRatios(scenarios);
     const base = {
       startedAt: startedAt.toISOString(),
