@@ -256,10 +256,12 @@ async function main(): Promise<void> {
     return;
   }
 
-  // The supervisor serves nothing itself: its pool only prepares the content.
-  await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) =>
-    process.stderr.write(`Evently supervisor: ${message} ${JSON.stringify(fields)}\n`),
-  );
+  // The supervisor serves nothing itself: its pool only prepares the content. Its lines about
+  // that are information, shown at LOG_LEVEL=info and below like the app's.
+  const informs = ['info', 'debug', 'trace'].includes(config.logLevel);
+  await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) => {
+    if (informs) process.stderr.write(`Evently supervisor: ${message} ${JSON.stringify(fields)}\n`);
+  });
   await dbHandle.close();
   superviseWorkers({
     workers: config.workers,
