@@ -67,26 +67,34 @@ type App = Awaited<ReturnType<typeof buildApp>>;
 /** The app, loaded only by a process that serves HTTP (the supervisor of cluster mode does not). */
 const loadApp = async () => (await import('./app.js')).buildApp;
 
+/** The two services that make the content: the app's, or, in the supervisor, made on its pool. */
+interface ContentServices {
+  auth: AuthService;
+  events: EventsService;
+}
+
 /**
- * What exists once per deployment: the admin account and, in an empty database, demo events. Made
- * with the two services alone, not the HTTP app, so that cluster mode's supervisor, which serves
- * nothing, never loads Fastify and its plugins (~65 MB of resident memory for as long as it runs).
+ * Cluster mode's supervisor serves nothing, so it makes these two services alone rather than the
+ * HTTP app: it never loads Fastify and its plugins (~65 MB of resident memory for as long as it runs).
  */
+const contentServices = (db: Db, jwtSecret: string): ContentServices => ({
+  auth: new AuthService(new AuthRepository(db), new TokenSigner(jwtSecret)),
+  events: new EventsService(db, new EventsRepository(db)),
+});
+
+/** What exists once per deployment: the admin account and, in an empty database, demo events. */
 async function prepareContent(
-  db: Db,
+  { auth, events }: ContentServices,
   config: Config,
-  jwtSecret: string,
   log: (message: string, fields: Record<string, unknown>) => void,
 ): Promise<void> {
   let adminId: string | null = null;
   if (config.adminEmail && config.adminPassword) {
-    const auth = new AuthService(new AuthRepository(db), new TokenSigner(jwtSecret));
     const admin = await auth.bootstrapAdmin(config.adminEmail, config.adminPassword);
     adminId = admin.id;
     log('admin account ready', { email: admin.email });
   }
   if (config.seedDemo) {
-    const events = new EventsService(db, new EventsRepository(db));
     const created = await seedDemoEvents(events, () => events.count(), adminId);
     if (created > 0) log('loaded demo events into the empty database', { created });
   }
@@ -248,7 +256,7 @@ async function main(): Promise<void> {
     const redis = await connectRedis(config);
     const buildApp = await loadApp();
     const app = await buildApp({ config, db: dbHandle, jwtSecret, databaseUrl, redis });
-    await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) => app.log.info(fields, message));
+    await prepareContent(app.ctx, config, (message, fields) => app.log.info(fields, message));
     const port = await serve(config, app, dbHandle, redis, async () => {
       await embedded?.stop();
     });
@@ -259,7 +267,7 @@ async function main(): Promise<void> {
   // The supervisor serves nothing itself: its pool only prepares the content. Its lines about
   // that are information, shown at LOG_LEVEL=info and below like the app's.
   const informs = ['info', 'debug', 'trace'].includes(config.logLevel);
-  await prepareContent(dbHandle.db, config, jwtSecret, (message, fields) => {
+  await prepareContent(contentServices(dbHandle.db, jwtSecret), config, (message, fields) => {
     if (informs) process.stderr.write(`Evently supervisor: ${message} ${JSON.stringify(fields)}\n`);
   });
   await dbHandle.close();

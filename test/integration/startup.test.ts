@@ -133,6 +133,11 @@ async function workersInMetrics(base: string, series = ''): Promise<Set<string>>
   return seen;
 }
 
+/** Where a started server listens and keeps its embedded database. */
+function listenEnv(port: number, dataDir: string, embeddedPgPort: string): Record<string, string> {
+  return { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: embeddedPgPort };
+}
+
 /** The workers, sorted, that counted requests with these leading labels in /metrics. */
 async function countedBy(base: string, labels: string): Promise<string[]> {
   return [...(await workersInMetrics(base, `http_request_duration_seconds_count{${labels}`))].sort();
@@ -153,10 +158,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const env = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: embeddedPort,
+      ...listenEnv(port, dataDir, embeddedPort),
       ADMIN_EMAIL: 'admin@example.test',
       ADMIN_PASSWORD: 'admin-password-1',
     };
@@ -219,10 +221,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const clusterEnv = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: clusterDir,
-      EMBEDDED_PG_PORT: String(Number(embeddedPort) + 1),
+      ...listenEnv(port, clusterDir, String(Number(embeddedPort) + 1)),
       WORKERS: '2',
     };
     const supervisor = start(
