@@ -69,7 +69,12 @@ async function stop(started: Started, group = false): Promise<number | null> {
   return started.exited;
 }
 
-/** The Node processes whose parent is `pid` (Linux /proc): the workers, not the embedded PostgreSQL. */
+/**
+ * The cluster workers whose parent is `pid` (Linux /proc), not the embedded PostgreSQL or its
+ * helpers. A child between fork and exec still shows its parent's command line (`node
+ * dist/main.js`), so the command line alone would take a PostgreSQL being started for a worker;
+ * node:cluster puts NODE_UNIQUE_ID in a worker's environment, which exists only after exec.
+ */
 function workerPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
@@ -79,7 +84,10 @@ function workerPids(pid: number): number[] {
       .map(Number)
       .filter((child) => {
         try {
-          return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('dist/main.js');
+          return (
+            readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('dist/main.js') &&
+            readFileSync(`/proc/${child}/environ`, 'utf8').includes('\0NODE_UNIQUE_ID=')
+          );
         } catch {
           return false;
         }
