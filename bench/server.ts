@@ -8,6 +8,11 @@ import { warmAllocationConnections } from '../src/modules/bookings/warm-up.js';
 import { SHUTDOWN_MESSAGE, superviseWorkers } from '../src/platform/cluster.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createDb, migrateToLatest } from '../src/platform/db/database.js';
+import {
+  type AcceptHandles,
+  LISTEN_BACKLOG,
+  startAcceptHandles,
+} from '../src/platform/http/accept-handles.js';
 
 export interface ServerMessage {
   type: 'ready';
@@ -46,10 +51,12 @@ async function main(): Promise<void> {
   await app.register(benchRoutes, { ctx: app.ctx });
 
   let closing = false;
+  let acceptHandles: AcceptHandles | undefined;
   const shutdown = () => {
     if (closing) return;
     closing = true;
     // As src/main.ts: the app's onClose hooks (sweeper, listener) finish before the pool goes.
+    acceptHandles?.close();
     app
       .close()
       .then(() => dbHandle.close())
@@ -67,11 +74,14 @@ async function main(): Promise<void> {
       if (message === SHUTDOWN_MESSAGE) shutdown();
     });
 
-  // Warms its connections and listens as src/main.ts does (an accept backlog of 4,096 for the
-  // opening burst of an on-sale); BENCH_LISTEN_BACKLOG overrides the backlog for experiments.
+  // Warms its connections and listens as src/main.ts does (its accept backlog and extra accept
+  // handles); BENCH_LISTEN_BACKLOG overrides the backlog for experiments.
   await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
-  const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || 4096);
+  const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || LISTEN_BACKLOG);
   await app.listen({ port: config.port, host: config.host, backlog });
+  acceptHandles = startAcceptHandles(app.server, config.acceptHandles, backlog, (err) =>
+    app.log.warn({ err }, 'fewer accept handles than ACCEPT_HANDLES asks for'),
+  );
   const { port } = app.server.address() as { port: number };
   // A worker's readiness reaches the supervisor as 'listening'; the supervisor tells the driver.
   if (!cluster.isWorker) process.send?.({ type: 'ready', port } satisfies ServerMessage);

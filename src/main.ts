@@ -17,6 +17,7 @@ import { errorText, SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluste
 import { type Config, ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
 import { createDb, type Db, type DbHandle, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
+import { type AcceptHandles, LISTEN_BACKLOG, startAcceptHandles } from './platform/http/accept-handles.js';
 import { seedDemoEvents } from './seed/demo.js';
 
 function fail(message: string): never {
@@ -139,8 +140,10 @@ async function serve(
 ): Promise<number> {
   // The app's own onClose hooks (sweeper, listener) must finish before the pool and database go.
   let closing: Promise<void> | undefined;
+  let acceptHandles: AcceptHandles | undefined;
   const shutdown = () => {
     closing ??= (async () => {
+      acceptHandles?.close();
       await app.close();
       await dbHandle.close();
       redis?.disconnect();
@@ -176,10 +179,7 @@ async function serve(
 
   await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
   try {
-    // An on-sale opens with a burst of new connections; Node's default accept backlog (511)
-    // drops the excess and those buyers wait a full SYN retry (1 s). The kernel caps it at
-    // net.core.somaxconn.
-    await app.listen({ port: config.port, host: config.host, backlog: 4096 });
+    await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     await shutdown();
@@ -189,6 +189,9 @@ async function serve(
       fail(`no permission to listen on port ${config.port}. Use a port above 1024 with PORT=...`);
     throw error;
   }
+  acceptHandles = startAcceptHandles(app.server, config.acceptHandles, LISTEN_BACKLOG, (err) =>
+    app.log.warn({ err }, 'fewer accept handles than ACCEPT_HANDLES asks for'),
+  );
   return (app.server.address() as { port: number }).port;
 }
 

@@ -25,6 +25,11 @@ export interface Config {
    * crashes.
    */
   workers: number;
+  /**
+   * Listening handles of a single HTTP process: each accepts one new connection per event-loop
+   * turn (src/platform/http/accept-handles.ts); 1 leaves only the server's own.
+   */
+  acceptHandles: number;
   /** Connections in the PostgreSQL pool of this process. */
   dbPoolSize: number;
   /**
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
       env.WORKERS?.trim().toLowerCase() === 'auto'
         ? Math.min(availableParallelism(), 64)
         : int('WORKERS', 1, 1, 64),
+    acceptHandles: int('ACCEPT_HANDLES', 16, 1, 256),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
     dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),

@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('gives a single process 16 accept handles unless ACCEPT_HANDLES says otherwise', () => {
+    expect(loadConfig({}, []).acceptHandles).toBe(16);
+    expect(loadConfig({ ACCEPT_HANDLES: '1' }, []).acceptHandles).toBe(1);
+    for (const bad of ['0', '257', 'many'])
+      expect(() => loadConfig({ ACCEPT_HANDLES: bad }, [])).toThrow(
+        /ACCEPT_HANDLES must be an integer from 1 to 256/,
+      );
+  });
+
   it('runs one process unless WORKERS asks for a supervisor with workers', () => {
     expect(loadConfig({}, []).workers).toBe(1);
     expect(loadConfig({ WORKERS: '4' }, []).workers).toBe(4);
