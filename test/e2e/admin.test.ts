@@ -93,7 +93,7 @@ describe('organising events in the browser', () => {
     const [northern, , summit] = await seedShowcase(suite.server, admin.accessToken);
     const small = await createEvent(suite.server, admin.accessToken, {
       name: unique('Poetry Slam'),
-      ticketTypes: [{ name: 'Entry', priceCents: 800, currency: 'EUR', capacity: 30 }],
+      ticketTypes: [{ name: 'Entry', priceCents: 800, currency: 'GBP', capacity: 30 }],
     });
     const buyers = await Promise.all([
       registerBuyer(suite.server),
@@ -121,6 +121,9 @@ describe('organising events in the browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
     const ticketsSold = page.locator('.stat-card', { hasText: 'Tickets sold' }).locator('dd');
     await expect.poll(() => ticketsSold.textContent()).toBe('14');
+    // 6 x €45 + 3 x €199 and 5 x £8: each currency on its own, never added up.
+    const revenue = page.locator('.stat-card', { hasText: 'Revenue' }).locator('dd');
+    expect(await revenue.allTextContents()).toEqual(['€867.00', '£40.00']);
     await page.getByRole('heading', { name: 'Daily sales' }).waitFor();
     await page
       .getByRole('img', { name: /Daily tickets sold/ })

@@ -24,9 +24,15 @@ interface BookingView {
   ticketTypeId: string;
   quantity: number;
   amountCents: number;
+  currency: string;
   createdAt: string;
   confirmedAt: string | null;
   cancelledAt: string | null;
+}
+
+interface CurrencyRevenue {
+  currency: string;
+  revenueCents: number;
 }
 
 interface DailyRow {
@@ -34,6 +40,7 @@ interface DailyRow {
   bookings: number;
   ticketsSold: number;
   revenueCents: number;
+  revenueByCurrency: CurrencyRevenue[];
   cancellations: number;
 }
 
@@ -59,6 +66,16 @@ const daysOf = (from: string, to: string) => {
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 const sumOf = <T>(items: T[], pick: (item: T) => number) =>
   items.reduce((total, item) => total + pick(item), 0);
+/** Amounts added up per currency: currencies in alphabetical order, those netting 0 left out. */
+const perCurrency = (amounts: CurrencyRevenue[]): CurrencyRevenue[] => {
+  const totals = new Map<string, number>();
+  for (const a of amounts) totals.set(a.currency, (totals.get(a.currency) ?? 0) + a.revenueCents);
+  return [...totals]
+    .filter(([, cents]) => cents !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, revenueCents]) => ({ currency, revenueCents }));
+};
+const sale = (b: BookingView): CurrencyRevenue => ({ currency: b.currency, revenueCents: b.amountCents });
 
 /**
  * The definitions, applied booking by booking: created that day counts a booking; confirmed (and
@@ -69,7 +86,14 @@ function expectedDaily(bookings: BookingView[], from: string, to: string): Daily
   const rows = new Map(
     daysOf(from, to).map((date) => [
       date,
-      { date, bookings: 0, ticketsSold: 0, revenueCents: 0, cancellations: 0 },
+      {
+        date,
+        bookings: 0,
+        ticketsSold: 0,
+        revenueCents: 0,
+        revenueByCurrency: [] as CurrencyRevenue[],
+        cancellations: 0,
+      },
     ]),
   );
   const on = (timestamp: string | null, apply: (row: DailyRow) => void) => {
@@ -84,6 +108,7 @@ function expectedDaily(bookings: BookingView[], from: string, to: string): Daily
       on(b.confirmedAt, (r) => {
         r.ticketsSold += b.quantity;
         r.revenueCents += b.amountCents;
+        r.revenueByCurrency = perCurrency([...r.revenueByCurrency, sale(b)]);
       });
     }
     if (b.status === 'cancelled') {
@@ -127,6 +152,7 @@ function expectedSummary(events: EventSpec[], bookings: BookingView[], from: str
     bookings: sumOf(daily, (d) => d.bookings),
     ticketsSold: sumOf(daily, (d) => d.ticketsSold),
     revenueCents: sumOf(daily, (d) => d.revenueCents),
+    revenueByCurrency: perCurrency(daily.flatMap((d) => d.revenueByCurrency)),
     cancellations: sumOf(daily, (d) => d.cancellations),
     cancellationRate: 0,
   };
@@ -145,6 +171,7 @@ function expectedSummary(events: EventSpec[], bookings: BookingView[], from: str
       state: currentState(event, bookings),
       ticketsSold: sumOf(rows, (r) => r.ticketsSold),
       revenueCents: sumOf(rows, (r) => r.revenueCents),
+      revenueByCurrency: perCurrency(rows.flatMap((r) => r.revenueByCurrency)),
       listed: active || startsInPeriod,
     };
   });
@@ -160,6 +187,7 @@ function expectedSummary(events: EventSpec[], bookings: BookingView[], from: str
         name: e.event.name,
         ticketsSold: e.ticketsSold,
         revenueCents: e.revenueCents,
+        revenueByCurrency: e.revenueByCurrency,
         utilization: e.state.utilization,
       })),
     utilization: perEvent
@@ -191,6 +219,7 @@ function expectedStats(event: EventSpec, bookings: BookingView[], from: string, 
       mine.filter((b) => b.status === 'confirmed'),
       (b) => b.amountCents,
     ),
+    revenueByCurrency: perCurrency(mine.filter((b) => b.status === 'confirmed').map(sale)),
     cancellations,
     cancellationRate: ratio(cancellations, mine.length),
     ticketTypes: state.types,
@@ -232,11 +261,20 @@ function parseCsv(text: string): Record<string, string>[] {
 }
 
 const num = (value: string | undefined) => Number(value);
+/** `EUR 12500; GBP 3500` back to [{currency, revenueCents}]. */
+const currenciesFromCsv = (cell: string | undefined): CurrencyRevenue[] =>
+  cell
+    ? cell.split('; ').map((part) => {
+        const [currency, cents] = part.split(' ');
+        return { currency: currency as string, revenueCents: num(cents) };
+      })
+    : [];
 const dailyFromCsv = (r: Record<string, string>): DailyRow => ({
   date: r.date as string,
   bookings: num(r.bookings),
   ticketsSold: num(r.ticketsSold),
   revenueCents: num(r.revenueCents),
+  revenueByCurrency: currenciesFromCsv(r.revenueByCurrency),
   cancellations: num(r.cancellations),
 });
 
@@ -284,9 +322,10 @@ describe('admin analytics over a day of sales', () => {
 
     alpha = await newEvent({
       name: `${tag} Alpha, "the big one"`,
+      // Two currencies in one event: revenue must be reported per currency, never added as money.
       ticketTypes: [
         { name: 'GA', priceCents: 2500, capacity: 100 },
-        { name: 'VIP', priceCents: 9000, capacity: 20 },
+        { name: 'VIP', priceCents: 9000, currency: 'GBP', capacity: 20 },
       ],
     });
     bravo = await newEvent({
@@ -383,11 +422,16 @@ describe('admin analytics over a day of sales', () => {
     const res = await get(`/api/v1/admin/analytics/summary?from=${from}&to=${today}`);
     expect(res.statusCode, res.body).toBe(200);
     // Alpha 5 + Bravo 1 + Charlie 3 + Foxtrot 1 (declined ones leave nothing); sold: Alpha 2 GA +
-    // 3 VIP, Foxtrot 4; revenue 2 x 2500 + 3 x 9000 + 4 x 1500; cancelled: 2 in Alpha, 3 in Charlie.
+    // 3 VIP, Foxtrot 4; revenue 2 x 2500 USD + 3 x 9000 GBP + 4 x 1500 USD; cancelled: 2 in Alpha,
+    // 3 in Charlie. revenueCents adds the minor units of both currencies, as the contract has it.
     expect(res.json().totals).toEqual({
       bookings: 10,
       ticketsSold: 9,
       revenueCents: 38_000,
+      revenueByCurrency: [
+        { currency: 'GBP', revenueCents: 27_000 },
+        { currency: 'USD', revenueCents: 11_000 },
+      ],
       cancellations: 5,
       cancellationRate: 0.5,
     });
@@ -424,6 +468,7 @@ describe('admin analytics over a day of sales', () => {
       bookings: 0,
       ticketsSold: 0,
       revenueCents: 0,
+      revenueByCurrency: [],
       cancellations: 0,
     });
 
@@ -465,6 +510,10 @@ describe('admin analytics over a day of sales', () => {
       held: 1,
       available: 114,
       revenueCents: 32_000,
+      revenueByCurrency: [
+        { currency: 'GBP', revenueCents: 27_000 },
+        { currency: 'USD', revenueCents: 5_000 },
+      ],
       cancellations: 2,
       cancellationRate: 2 / 5,
     });
@@ -492,7 +541,9 @@ describe('admin analytics over a day of sales', () => {
     expect(daily.statusCode).toBe(200);
     expect(daily.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(daily.headers['content-disposition']).toMatch(/^attachment; filename="[\w.-]+\.csv"$/);
-    expect(daily.body.split('\r\n')[0]).toBe('date,bookings,ticketsSold,revenueCents,cancellations');
+    expect(daily.body.split('\r\n')[0]).toBe(
+      'date,bookings,ticketsSold,revenueCents,cancellations,revenueByCurrency',
+    );
     expect(parseCsv(daily.body).map(dailyFromCsv)).toEqual(
       (await get(`/api/v1/admin/analytics/daily?${query}`)).json().data,
     );
@@ -509,6 +560,7 @@ describe('admin analytics over a day of sales', () => {
         bookings: num(totals?.bookings),
         ticketsSold: num(totals?.ticketsSold),
         revenueCents: num(totals?.revenueCents),
+        revenueByCurrency: currenciesFromCsv(totals?.revenueByCurrency),
         cancellations: num(totals?.cancellations),
         cancellationRate: num(totals?.cancellationRate),
       },
@@ -517,6 +569,7 @@ describe('admin analytics over a day of sales', () => {
         name: r.name,
         ticketsSold: num(r.ticketsSold),
         revenueCents: num(r.revenueCents),
+        revenueByCurrency: currenciesFromCsv(r.revenueByCurrency),
         utilization: num(r.utilization),
       })),
       utilization: section('utilization').map((r) => ({
@@ -544,6 +597,7 @@ describe('admin analytics over a day of sales', () => {
       available: num(eventRow?.available),
       utilization: num(eventRow?.utilization),
       revenueCents: num(eventRow?.revenueCents),
+      revenueByCurrency: currenciesFromCsv(eventRow?.revenueByCurrency),
       cancellations: num(eventRow?.cancellations),
       cancellationRate: num(eventRow?.cancellationRate),
       ticketTypes: statRows

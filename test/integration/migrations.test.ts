@@ -1,6 +1,7 @@
 // Migrations on a database that already holds data: 0007 moves the bookings' foreign keys onto
 // the buyers' counters, so bookings written before it (by anything but the engine) must get a
-// counter with their live tickets; and every migration since comes back down and up again.
+// counter with their live tickets; 0013 splits the rollups of past sales by currency; and every
+// migration since 0006 comes back down and up again.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -97,5 +98,56 @@ describe('migrations over existing data', () => {
       'bookings_buyer_counter_fkey',
       'bookings_ticket_type_event_fkey',
     ]);
+  });
+
+  it('0013 splits the day rollups of existing sales by currency, and goes back down', async () => {
+    await migrateTo('0012_idempotency_owner');
+    const [buyer, event, euros, pounds] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await sql`INSERT INTO users (id, email, name, password_hash) VALUES (${buyer}, 'fx@example.test', 'Fx', 'x')`.execute(
+      db,
+    );
+    await sql`INSERT INTO events (id, name, venue_name, venue_city, starts_at, status, max_tickets_per_user, hold_ttl_seconds)
+              VALUES (${event}, 'Two currencies', 'Hall', 'Dover', now() + interval '30 days', 'published', 10, 600)`.execute(
+      db,
+    );
+    await sql`INSERT INTO ticket_types (id, event_id, name, price_cents, currency, capacity, available)
+              VALUES (${euros}, ${event}, 'Euro', 1500, 'EUR', 100, 98), (${pounds}, ${event}, 'Pound', 2500, 'GBP', 100, 99)`.execute(
+      db,
+    );
+    await sql`INSERT INTO user_event_tickets (user_id, event_id, quantity) VALUES (${buyer}, ${event}, 3)`.execute(
+      db,
+    );
+    await sql`INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency,
+                                    paid_cents, expires_at, confirmed_at)
+              VALUES (${randomUUID()}, ${buyer}, ${event}, ${euros}, 2, 'confirmed', 3000, 'EUR', 3000, now(), now()),
+                     (${randomUUID()}, ${buyer}, ${event}, ${pounds}, 1, 'confirmed', 2500, 'GBP', 2500, now(), now())`.execute(
+      db,
+    );
+    const monthly = async () => {
+      const { rows } = await sql<Record<string, unknown>>`
+        SELECT to_jsonb(m) - 'event_id' - 'month' - 'shard' AS figures FROM event_monthly_stats m
+         WHERE event_id = ${event} ORDER BY to_jsonb(m)->>'currency'`.execute(db);
+      return rows.map((r) => r.figures);
+    };
+    // Before: one row whose revenue adds euro cents to pence.
+    expect(await monthly()).toEqual([
+      { bookings: 2, tickets_sold: 3, revenue_cents: 5500, cancellations: 0 },
+    ]);
+
+    await migrateTo(latest);
+    const split = [
+      { currency: 'EUR', bookings: 1, tickets_sold: 2, revenue_cents: 3000, cancellations: 0 },
+      { currency: 'GBP', bookings: 1, tickets_sold: 1, revenue_cents: 2500, cancellations: 0 },
+    ];
+    expect(await monthly()).toEqual(split);
+    // The triggers write per currency from now on: a refund lands on its own currency.
+    await sql`UPDATE bookings SET refunded_cents = 1000 WHERE ticket_type_id = ${pounds}`.execute(db);
+    expect(await monthly()).toEqual([split[0], { ...split[1], revenue_cents: 1500 }]);
+
+    await migrateTo('0012_idempotency_owner');
+    expect(await monthly()).toEqual([
+      { bookings: 2, tickets_sold: 3, revenue_cents: 4500, cancellations: 0 },
+    ]);
+    await migrateTo(latest);
   });
 });

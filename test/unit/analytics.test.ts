@@ -115,10 +115,24 @@ describe('analytics CSV', () => {
     );
   });
 
-  it('writes daily rows under a header row', () => {
+  it('writes daily rows under a header row, revenue per currency in one cell', () => {
+    const day = { date: '2024-03-01', bookings: 2, ticketsSold: 3, cancellations: 1 };
     expect(
-      dailyCsv([{ date: '2024-03-01', bookings: 2, ticketsSold: 3, revenueCents: 7500, cancellations: 1 }]),
-    ).toBe('date,bookings,ticketsSold,revenueCents,cancellations\r\n2024-03-01,2,3,7500,1\r\n');
+      dailyCsv([
+        {
+          ...day,
+          revenueCents: 7500,
+          revenueByCurrency: [
+            { currency: 'EUR', revenueCents: 5000 },
+            { currency: 'GBP', revenueCents: 2500 },
+          ],
+        },
+        { ...day, date: '2024-03-02', revenueCents: 0, revenueByCurrency: [] },
+      ]),
+    ).toBe(
+      'date,bookings,ticketsSold,revenueCents,cancellations,revenueByCurrency\r\n' +
+        '2024-03-01,2,3,7500,1,EUR 5000; GBP 2500\r\n2024-03-02,2,3,0,1,\r\n',
+    );
   });
 });
 

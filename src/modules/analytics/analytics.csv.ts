@@ -1,5 +1,6 @@
 // CSV for the analytics endpoints: content negotiation on Accept, an RFC 4180 encoder, and the
 // flattening of each report into one table with a header row.
+import type { CurrencyRevenue } from './analytics.repository.js';
 import type { DailyRow, EventStats, Summary } from './analytics.service.js';
 
 export const CSV_TYPE = 'text/csv; charset=utf-8';
@@ -70,10 +71,27 @@ function table<C extends string>(columns: readonly C[], rows: readonly Partial<R
   );
 }
 
-export const DAILY_COLUMNS = ['date', 'bookings', 'ticketsSold', 'revenueCents', 'cancellations'] as const;
+/** Revenue per currency in one cell, e.g. `EUR 12500; GBP 3500` (empty when there is none). */
+export const currencyCell = (revenues: readonly CurrencyRevenue[]): string =>
+  revenues.map((r) => `${r.currency} ${r.revenueCents}`).join('; ');
+
+const withCurrencyCell = <T extends { revenueByCurrency: readonly CurrencyRevenue[] }>(row: T) => ({
+  ...row,
+  revenueByCurrency: currencyCell(row.revenueByCurrency),
+});
+
+// revenueByCurrency came last (session ten), so the columns before it keep their positions.
+export const DAILY_COLUMNS = [
+  'date',
+  'bookings',
+  'ticketsSold',
+  'revenueCents',
+  'cancellations',
+  'revenueByCurrency',
+] as const;
 
 export function dailyCsv(rows: readonly DailyRow[]): string {
-  return table(DAILY_COLUMNS, rows);
+  return table(DAILY_COLUMNS, rows.map(withCurrencyCell));
 }
 
 /**
@@ -93,12 +111,13 @@ export const SUMMARY_COLUMNS = [
   'sold',
   'held',
   'utilization',
+  'revenueByCurrency',
 ] as const;
 
 export function summaryCsv(summary: Summary): string {
   return table(SUMMARY_COLUMNS, [
-    { section: 'totals', ...summary.totals },
-    ...summary.topEvents.map((e) => ({ section: 'topEvents', ...e })),
+    { section: 'totals', ...withCurrencyCell(summary.totals) },
+    ...summary.topEvents.map((e) => ({ section: 'topEvents', ...withCurrencyCell(e) })),
     ...summary.utilization.map((e) => ({ section: 'utilization', ...e })),
   ]);
 }
@@ -122,13 +141,14 @@ export const STATS_COLUMNS = [
   'revenueCents',
   'cancellations',
   'cancellationRate',
+  'revenueByCurrency',
 ] as const;
 
 export function statsCsv(stats: EventStats): string {
   const { eventId, ticketTypes, daily, ...figures } = stats;
   return table(STATS_COLUMNS, [
-    { section: 'event', id: eventId, ...figures },
+    { section: 'event', id: eventId, ...withCurrencyCell(figures) },
     ...ticketTypes.map((t) => ({ section: 'ticketType', ...t })),
-    ...daily.map((d) => ({ section: 'daily', ...d })),
+    ...daily.map((d) => ({ section: 'daily', ...withCurrencyCell(d) })),
   ]);
 }

@@ -7,10 +7,18 @@ import { addDays, type DayRange, splitIntoMonths } from './analytics.range.js';
 
 type Executor = Db | Transaction<Database>;
 
+/** Revenue in one currency (minor units); lists of them are in currency order, zeros left out. */
+export interface CurrencyRevenue {
+  currency: string;
+  revenueCents: number;
+}
+
 export interface FiguresRow {
   bookings: number;
   ticketsSold: number;
+  /** Minor units of every currency added up: meaningful when the period sold in one currency. */
   revenueCents: number;
+  revenueByCurrency: CurrencyRevenue[];
   cancellations: number;
 }
 
@@ -23,6 +31,7 @@ export interface TopEventRow {
   name: string;
   ticketsSold: number;
   revenueCents: number;
+  revenueByCurrency: CurrencyRevenue[];
   capacity: number;
   sold: number;
 }
@@ -50,22 +59,35 @@ export interface TicketTypeStatsRow {
 const FIGURES = sql`coalesce(sum(bookings), 0)::bigint AS bookings, coalesce(sum(tickets_sold), 0)::bigint AS tickets_sold,
   coalesce(sum(revenue_cents), 0)::bigint AS revenue_cents, coalesce(sum(cancellations), 0)::bigint AS cancellations`;
 
-const FIGURE_COLUMNS = sql`event_id, bookings, tickets_sold, revenue_cents, cancellations`;
+/** The figures of rollup rows summed per currency (and per `key`, when given). */
+const perCurrency = (rows: RawBuilder<unknown>, key?: RawBuilder<unknown>) => sql`
+  SELECT ${key ? sql`${key}, ` : sql``}currency, sum(bookings) AS bookings, sum(tickets_sold) AS tickets_sold,
+         sum(revenue_cents) AS revenue_cents, sum(cancellations) AS cancellations
+    FROM (${rows}) r
+   GROUP BY ${key ? sql`${key}, ` : sql``}currency`;
+
+/** Aggregate over per-currency rows: their non-zero revenues as [{currency, revenueCents}]. */
+const REVENUE_BY_CURRENCY = sql`coalesce(
+  json_agg(json_build_object('currency', currency::text, 'revenueCents', revenue_cents) ORDER BY currency)
+    FILTER (WHERE revenue_cents <> 0), '[]') AS revenue_by_currency`;
+
+const FIGURE_COLUMNS = sql`event_id, currency, bookings, tickets_sold, revenue_cents, cancellations`;
 
 /**
  * Per-event rollup rows covering exactly the range: whole months from the monthly rollup, the loose
  * days at either end from the daily one. A year is then ~12 rows per active event, not ~365.
  */
-function activityIn(range: DayRange): RawBuilder<unknown> {
+function activityIn(range: DayRange, events?: RawBuilder<unknown>): RawBuilder<unknown> {
   const split = splitIntoMonths(range);
+  const only = events ? sql`AND event_id IN (${events})` : sql``;
   const parts: RawBuilder<unknown>[] = [];
   if (split.months) {
     parts.push(sql`SELECT ${FIGURE_COLUMNS} FROM event_monthly_stats
-                    WHERE month BETWEEN ${split.months.first}::date AND ${split.months.last}::date`);
+                    WHERE month BETWEEN ${split.months.first}::date AND ${split.months.last}::date ${only}`);
   }
   for (const days of split.days) {
     parts.push(
-      sql`SELECT ${FIGURE_COLUMNS} FROM event_daily_stats WHERE day BETWEEN ${days.from}::date AND ${days.to}::date`,
+      sql`SELECT ${FIGURE_COLUMNS} FROM event_daily_stats WHERE day BETWEEN ${days.from}::date AND ${days.to}::date ${only}`,
     );
   }
   return sql.join(parts, sql` UNION ALL `);
@@ -98,10 +120,9 @@ export class AnalyticsRepository {
   }
 
   async totals(range: DayRange, executor: Executor = this.db): Promise<FiguresRow> {
+    const rows = sql`SELECT * FROM global_daily_stats WHERE day BETWEEN ${range.from}::date AND ${range.to}::date`;
     const result = await sql<FiguresRow>`
-      SELECT ${FIGURES} FROM global_daily_stats WHERE day BETWEEN ${range.from}::date AND ${range.to}::date`.execute(
-      executor,
-    );
+      SELECT ${FIGURES}, ${REVENUE_BY_CURRENCY} FROM (${perCurrency(rows)}) c`.execute(executor);
     return result.rows[0] as FiguresRow;
   }
 
@@ -115,10 +136,10 @@ export class AnalyticsRepository {
       eventId === undefined
         ? [sql`global_daily_stats`, sql``]
         : [sql`event_daily_stats`, sql`AND event_id = ${eventId}`];
+    const rows = sql`SELECT * FROM ${table} WHERE day BETWEEN ${range.from}::date AND ${range.to}::date ${filter}`;
     const result = await sql<DayFiguresRow>`
-      SELECT to_char(day, 'YYYY-MM-DD') AS date, ${FIGURES}
-        FROM ${table}
-       WHERE day BETWEEN ${range.from}::date AND ${range.to}::date ${filter}
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, ${FIGURES}, ${REVENUE_BY_CURRENCY}
+        FROM (${perCurrency(rows, sql`day`)}) c
        GROUP BY day
        ORDER BY day`.execute(executor);
     return result.rows;
@@ -137,10 +158,7 @@ export class AnalyticsRepository {
   ): Promise<{ top: TopEventRow[]; utilization: EventStateRow[] }> {
     const result = await sql<{ top: TopEventRow[]; utilization: EventStateRow[] }>`
       WITH activity AS MATERIALIZED (
-        SELECT a.event_id, sum(a.bookings) AS bookings, sum(a.tickets_sold) AS tickets_sold,
-               sum(a.revenue_cents) AS revenue_cents, sum(a.cancellations) AS cancellations
-          FROM (${activityIn(range)}) a
-         GROUP BY a.event_id
+        SELECT event_id, ${FIGURES} FROM (${activityIn(range)}) a GROUP BY event_id
       ), candidates AS (
         SELECT event_id FROM activity
          WHERE (bookings, tickets_sold, revenue_cents, cancellations) <> (0, 0, 0, 0)
@@ -165,17 +183,34 @@ export class AnalyticsRepository {
          WHERE a.tickets_sold > 0
          ORDER BY a.tickets_sold DESC, s.name, a.event_id
          LIMIT ${limits.top}
+      ), top_revenue AS (
+        -- Revenue per currency for the top events only: a second, keyed read of their rows is far
+        -- cheaper than a currency breakdown of every active event.
+        SELECT event_id, ${REVENUE_BY_CURRENCY}
+          FROM (${perCurrency(activityIn(range, sql`SELECT event_id FROM top`), sql`event_id`)}) c
+         GROUP BY event_id
+      ), top_listed AS (
+        SELECT t.*, coalesce(r.revenue_by_currency, '[]') AS revenue_by_currency
+          FROM top t LEFT JOIN top_revenue r USING (event_id)
       ), fullest AS (
         SELECT event_id, name, capacity, sold, held
           FROM state
          ORDER BY CASE WHEN capacity > 0 THEN sold::float8 / capacity ELSE 0 END DESC, name, event_id
          LIMIT ${limits.utilization}
       )
-      SELECT (SELECT coalesce(json_agg(top ORDER BY tickets_sold DESC, name, event_id), '[]') FROM top) AS top,
+      SELECT (SELECT coalesce(json_agg(t ORDER BY tickets_sold DESC, name, event_id), '[]') FROM top_listed t) AS top,
              (SELECT coalesce(json_agg(fullest ORDER BY CASE WHEN capacity > 0 THEN sold::float8 / capacity ELSE 0 END DESC,
                                                    name, event_id), '[]')
                 FROM fullest) AS utilization`.execute(executor);
     return result.rows[0] ?? { top: [], utilization: [] };
+  }
+
+  /** An event's revenue over its whole life, per currency. */
+  async eventRevenue(eventId: string, executor: Executor = this.db): Promise<CurrencyRevenue[]> {
+    const rows = sql`SELECT * FROM event_monthly_stats WHERE event_id = ${eventId}`;
+    const result = await sql<Pick<FiguresRow, 'revenueByCurrency'>>`
+      SELECT ${REVENUE_BY_CURRENCY} FROM (${perCurrency(rows)}) c`.execute(executor);
+    return result.rows[0]?.revenueByCurrency ?? [];
   }
 
   /** Ticket types of an event in catalog order, with their lifetime rollup figures. */

@@ -41,8 +41,17 @@ export const DEFINITIONS = [
   '- cancellationRate: cancellations / bookings over the period (0 when there are no bookings). Both are flows of the period, so a short period where older bookings are cancelled can exceed 1.',
   '- held: tickets in live holds right now, reported apart from sold.',
   '- utilization: sold / capacity right now, 0..1 (0 when capacity is 0).',
-  'Revenue adds minor units of every currency together; the platform sells in one currency per deployment.',
+  '- revenueByCurrency: revenueCents per currency (ISO 4217, the currency each booking was sold in), currencies in alphabetical order, those netting 0 left out. revenueCents adds the minor units of all of them, so it is a sum of money only when the period sold in one currency.',
 ].join('\n');
+
+const RevenueByCurrency = (description: string) =>
+  Type.Array(
+    Type.Object({
+      currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
+      revenueCents: Cents('Paid minus refunded, in minor units of this currency'),
+    }),
+    { description },
+  );
 
 export const DailyRowSchema = Type.Object({
   date: Type.String({ format: 'date', description: 'UTC calendar day' }),
@@ -51,6 +60,7 @@ export const DailyRowSchema = Type.Object({
     description: 'Tickets of bookings confirmed that day and not cancelled since',
   }),
   revenueCents: Cents('Paid minus refunded of bookings confirmed that day'),
+  revenueByCurrency: RevenueByCurrency('revenueCents per currency'),
   cancellations: Count('Bookings cancelled that day'),
 });
 
@@ -67,6 +77,7 @@ export const SummarySchema = Type.Object({
       description: 'Tickets of bookings confirmed in the period and not cancelled since',
     }),
     revenueCents: Cents('Paid minus refunded of bookings confirmed in the period'),
+    revenueByCurrency: RevenueByCurrency('revenueCents per currency'),
     cancellations: Count('Bookings cancelled in the period'),
     cancellationRate: Ratio('cancellations / bookings, 0 when there are no bookings'),
   }),
@@ -76,6 +87,7 @@ export const SummarySchema = Type.Object({
       name: Type.String(),
       ticketsSold: Type.Integer({ description: 'Sold in the period' }),
       revenueCents: Cents('Revenue in the period'),
+      revenueByCurrency: RevenueByCurrency('revenueCents per currency'),
       utilization: Ratio('sold / capacity now'),
     }),
     {
@@ -107,6 +119,7 @@ export const EventStatsSchema = Type.Object({
   available: Count('Tickets still for sale: capacity - sold - held'),
   utilization: Ratio('sold / capacity, 0..1, 0 when capacity is 0'),
   revenueCents: Cents('Paid minus refunded over the life of the event'),
+  revenueByCurrency: RevenueByCurrency('revenueCents per currency'),
   cancellations: Count('Bookings cancelled over the life of the event'),
   cancellationRate: Ratio('cancellations / bookings over the life of the event, 0..1'),
   ticketTypes: Type.Array(

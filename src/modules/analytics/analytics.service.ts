@@ -2,7 +2,7 @@
 // The definitions of every figure are in docs/analytics.md and in the route descriptions.
 import { isUuid, notFound } from '../../platform/http/errors.js';
 import { type DayRange, eachDay, resolveRange, utcToday } from './analytics.range.js';
-import type { AnalyticsRepository, DayFiguresRow } from './analytics.repository.js';
+import type { AnalyticsRepository, CurrencyRevenue, DayFiguresRow } from './analytics.repository.js';
 
 export const TOP_EVENTS_LIMIT = 10;
 export const UTILIZATION_LIMIT = 100;
@@ -11,6 +11,7 @@ export interface Figures {
   bookings: number;
   ticketsSold: number;
   revenueCents: number;
+  revenueByCurrency: CurrencyRevenue[];
   cancellations: number;
 }
 
@@ -25,6 +26,7 @@ export interface Summary {
     name: string;
     ticketsSold: number;
     revenueCents: number;
+    revenueByCurrency: CurrencyRevenue[];
     utilization: number;
   }[];
   utilization: {
@@ -45,6 +47,7 @@ export interface EventStats {
   available: number;
   utilization: number;
   revenueCents: number;
+  revenueByCurrency: CurrencyRevenue[];
   cancellations: number;
   cancellationRate: number;
   ticketTypes: {
@@ -66,7 +69,13 @@ export interface RangeQuery {
 /** part / whole, 0 when there is no whole (no capacity, no bookings). */
 export const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 
-const ZERO: Figures = { bookings: 0, ticketsSold: 0, revenueCents: 0, cancellations: 0 };
+const ZERO: Figures = {
+  bookings: 0,
+  ticketsSold: 0,
+  revenueCents: 0,
+  revenueByCurrency: [],
+  cancellations: 0,
+};
 
 /** One row per day of the range, zeros where the rollup has none. */
 function fillDays(range: DayRange, rows: DayFiguresRow[]): DailyRow[] {
@@ -78,6 +87,7 @@ function fillDays(range: DayRange, rows: DayFiguresRow[]): DailyRow[] {
       bookings: row.bookings,
       ticketsSold: row.ticketsSold,
       revenueCents: row.revenueCents,
+      revenueByCurrency: row.revenueByCurrency,
       cancellations: row.cancellations,
     };
   });
@@ -109,6 +119,7 @@ export class AnalyticsService {
           name: e.name,
           ticketsSold: e.ticketsSold,
           revenueCents: e.revenueCents,
+          revenueByCurrency: e.revenueByCurrency,
           utilization: ratio(e.sold, e.capacity),
         })),
         utilization: lists.utilization.map((e) => ({
@@ -135,9 +146,13 @@ export class AnalyticsService {
    */
   async eventStats(eventId: string, range: DayRange): Promise<EventStats> {
     await this.requireEvent(eventId);
-    const [types, daily] = await this.repo.snapshot(
+    const [types, revenueByCurrency, daily] = await this.repo.snapshot(
       async (trx) =>
-        [await this.repo.ticketTypeStats(eventId, trx), await this.repo.daily(range, eventId, trx)] as const,
+        [
+          await this.repo.ticketTypeStats(eventId, trx),
+          await this.repo.eventRevenue(eventId, trx),
+          await this.repo.daily(range, eventId, trx),
+        ] as const,
     );
     const sum = (pick: (t: (typeof types)[number]) => number) =>
       types.reduce((total, t) => total + pick(t), 0);
@@ -152,6 +167,7 @@ export class AnalyticsService {
       available: sum((t) => t.available),
       utilization: ratio(sold, capacity),
       revenueCents: sum((t) => t.revenueCents),
+      revenueByCurrency,
       cancellations,
       cancellationRate: ratio(
         cancellations,

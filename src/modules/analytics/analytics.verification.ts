@@ -21,23 +21,23 @@ export interface RollupReport {
   mismatches: RollupMismatch[];
 }
 
-/** The daily figures as the definitions state them, straight from bookings (UTC days). */
+/** The daily figures as the definitions state them, straight from bookings (UTC days), per currency. */
 const EXPECTED_DAYS = `
-  SELECT event_id, day, sum(bookings) AS bookings, sum(tickets_sold) AS tickets_sold,
+  SELECT event_id, day, currency, sum(bookings) AS bookings, sum(tickets_sold) AS tickets_sold,
          sum(revenue_cents) AS revenue_cents, sum(cancellations) AS cancellations
     FROM (
-      SELECT event_id, (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS bookings,
+      SELECT event_id, (created_at AT TIME ZONE 'UTC')::date AS day, currency, count(*) AS bookings,
              0 AS tickets_sold, 0 AS revenue_cents, 0 AS cancellations
-        FROM bookings GROUP BY 1, 2
+        FROM bookings GROUP BY 1, 2, 3
       UNION ALL
-      SELECT event_id, (coalesce(confirmed_at, created_at) AT TIME ZONE 'UTC')::date, 0,
+      SELECT event_id, (coalesce(confirmed_at, created_at) AT TIME ZONE 'UTC')::date, currency, 0,
              coalesce(sum(quantity) FILTER (WHERE status = 'confirmed'), 0), sum(paid_cents - refunded_cents), 0
-        FROM bookings GROUP BY 1, 2
+        FROM bookings GROUP BY 1, 2, 3
       UNION ALL
-      SELECT event_id, (cancelled_at AT TIME ZONE 'UTC')::date, 0, 0, 0, count(*)
-        FROM bookings WHERE status = 'cancelled' GROUP BY 1, 2
+      SELECT event_id, (cancelled_at AT TIME ZONE 'UTC')::date, currency, 0, 0, 0, count(*)
+        FROM bookings WHERE status = 'cancelled' GROUP BY 1, 2, 3
     ) parts
-   GROUP BY event_id, day`;
+   GROUP BY event_id, day, currency`;
 
 const FIGURES = ['bookings', 'tickets_sold', 'revenue_cents', 'cancellations'];
 const TT_FIGURES = ['bookings', 'held', 'sold', 'revenue_cents', 'cancellations'];
@@ -70,9 +70,9 @@ export async function verifyRollups(db: Db, limit = 20): Promise<RollupReport> {
            sum(paid_cents - refunded_cents) AS revenue_cents,
            count(*) FILTER (WHERE status = 'cancelled') AS cancellations
       FROM bookings GROUP BY ticket_type_id`;
-  const perMonth = `SELECT event_id, date_trunc('month', day::timestamp)::date AS month, ${sums(FIGURES)}
-                      FROM expected_days GROUP BY 1, 2`;
-  const perDay = `SELECT day, ${sums(FIGURES)} FROM expected_days GROUP BY day`;
+  const perMonth = `SELECT event_id, date_trunc('month', day::timestamp)::date AS month, currency, ${sums(FIGURES)}
+                      FROM expected_days GROUP BY 1, 2, 3`;
+  const perDay = `SELECT day, currency, ${sums(FIGURES)} FROM expected_days GROUP BY day, currency`;
   const comparisons = [
     compare(
       'ticket_type_stats',
@@ -83,19 +83,25 @@ export async function verifyRollups(db: Db, limit = 20): Promise<RollupReport> {
     ),
     compare(
       'event_daily_stats',
-      ['event_id', 'day'],
+      ['event_id', 'day', 'currency'],
       FIGURES,
       'SELECT * FROM expected_days',
-      sumsOf('event_daily_stats', ['event_id', 'day'], FIGURES),
+      sumsOf('event_daily_stats', ['event_id', 'day', 'currency'], FIGURES),
     ),
     compare(
       'event_monthly_stats',
-      ['event_id', 'month'],
+      ['event_id', 'month', 'currency'],
       FIGURES,
       perMonth,
-      sumsOf('event_monthly_stats', ['event_id', 'month'], FIGURES),
+      sumsOf('event_monthly_stats', ['event_id', 'month', 'currency'], FIGURES),
     ),
-    compare('global_daily_stats', ['day'], FIGURES, perDay, sumsOf('global_daily_stats', ['day'], FIGURES)),
+    compare(
+      'global_daily_stats',
+      ['day', 'currency'],
+      FIGURES,
+      perDay,
+      sumsOf('global_daily_stats', ['day', 'currency'], FIGURES),
+    ),
   ];
   const query = `
     WITH expected_days AS MATERIALIZED (${EXPECTED_DAYS}),

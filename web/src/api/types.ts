@@ -44,5 +44,6 @@ export type EventInput = Static<typeof CreateEventBody>;
 export type EventPatch = Static<typeof UpdateEventBody>;
 
 export type DailyRow = Static<typeof DailyRowSchema>;
+export type CurrencyRevenue = DailyRow['revenueByCurrency'][number];
 export type AnalyticsSummary = Static<typeof SummarySchema>;
 export type EventStats = Static<typeof EventStatsSchema>;

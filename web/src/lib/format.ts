@@ -31,6 +31,12 @@ export function formatMoney(amountMinor: number, currency: string): string {
   return moneyFormatter(currency).format(amountMinor / 10 ** minorDigits(currency));
 }
 
+/** Revenue per currency, e.g. "€1,250.00 · £300.00"; "0" when there is none. Never added up. */
+export function formatRevenue(revenues: readonly { currency: string; revenueCents: number }[]): string {
+  if (revenues.length === 0) return '0';
+  return revenues.map((r) => formatMoney(r.revenueCents, r.currency)).join(' · ');
+}
+
 /** "12.50" in EUR -> 1250; returns null for anything that is not a non-negative amount. */
 export function parseMoney(input: string, currency: string): number | null {
   const normalised = input.trim().replace(',', '.');

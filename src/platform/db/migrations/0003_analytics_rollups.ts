@@ -45,40 +45,45 @@ const ticketTypeDeltas = (source: ChangeSource) => `
  * sale and revenue on the day it was confirmed; its cancellation on the day it was cancelled. Then,
  * tagged by `kind`, the rows of the three day-based rollups: 1 per (event, day), 2 per (event,
  * month), 3 per day for the whole platform; in kind and key order. Keys whose contributions cancel
- * out (a hold that expires) are dropped.
+ * out (a hold that expires) are dropped. With `byCurrency` (migration 0013) every key also has the
+ * booking's currency, so revenue in different currencies is never added up.
  */
-const dayDeltas = (source: ChangeSource) => `
+export const dayDeltas = (source: ChangeSource, byCurrency = false) => {
+  const cur = byCurrency ? 'c.currency, ' : '';
+  const key = byCurrency ? 'currency, ' : '';
+  return `
   WITH days AS MATERIALIZED (
     SELECT * FROM (
-      SELECT p.event_id, p.day, ${sums(FIGURES)}
+      SELECT p.event_id, ${key}p.day, ${sums(FIGURES)}
         FROM (
-          SELECT c.event_id, ${utcDay('c.created_at')} AS day, c.sign AS bookings, 0 AS tickets_sold,
+          SELECT c.event_id, ${cur}${utcDay('c.created_at')} AS day, c.sign AS bookings, 0 AS tickets_sold,
                  0::bigint AS revenue_cents, 0 AS cancellations
             FROM (${source}) c
           UNION ALL
-          SELECT c.event_id, ${utcDay('coalesce(c.confirmed_at, c.created_at)')}, 0,
+          SELECT c.event_id, ${cur}${utcDay('coalesce(c.confirmed_at, c.created_at)')}, 0,
                  CASE WHEN c.status = 'confirmed' THEN c.sign * c.quantity ELSE 0 END,
                  c.sign::bigint * (c.paid_cents - c.refunded_cents), 0
             FROM (${source}) c
            WHERE c.status = 'confirmed' OR c.paid_cents <> c.refunded_cents
           UNION ALL
-          SELECT c.event_id, ${utcDay('c.cancelled_at')}, 0, 0, 0::bigint, c.sign
+          SELECT c.event_id, ${cur}${utcDay('c.cancelled_at')}, 0, 0, 0::bigint, c.sign
             FROM (${source}) c
            WHERE c.status = 'cancelled'
         ) p
-       GROUP BY p.event_id, p.day
+       GROUP BY p.event_id, ${key}p.day
     ) d WHERE ${nonZero(FIGURES)}
   )
-  SELECT 1 AS kind, event_id, day, ${FIGURES.join(', ')} FROM days
+  SELECT 1 AS kind, event_id, ${key}day, ${FIGURES.join(', ')} FROM days
   UNION ALL
-  SELECT 2, event_id, month, ${FIGURES.join(', ')}
-    FROM (SELECT event_id, date_trunc('month', day::timestamp)::date AS month, ${sums(FIGURES)} FROM days GROUP BY 1, 2) m
+  SELECT 2, event_id, ${key}month, ${FIGURES.join(', ')}
+    FROM (SELECT event_id, ${key}date_trunc('month', day::timestamp)::date AS month, ${sums(FIGURES)} FROM days GROUP BY ${byCurrency ? '1, 2, 3' : '1, 2'}) m
    WHERE ${nonZero(FIGURES)}
   UNION ALL
-  SELECT 3, NULL::uuid, day, ${FIGURES.join(', ')}
-    FROM (SELECT day, ${sums(FIGURES)} FROM days GROUP BY day) g
+  SELECT 3, NULL::uuid, ${key}day, ${FIGURES.join(', ')}
+    FROM (SELECT ${key}day, ${sums(FIGURES)} FROM days GROUP BY ${key}day) g
    WHERE ${nonZero(FIGURES)}
-  ORDER BY 1, 2, 3`;
+  ORDER BY ${byCurrency ? '1, 2, 3, 4' : '1, 2, 3'}`;
+};
 
 /**
  * PL/pgSQL adding the figures of record `r` to one rollup key: into the lowest shard row nobody
@@ -133,8 +138,18 @@ export const LOCK_RELEASED_DELETE = `
         WHERE id IN (SELECT o.ticket_type_id FROM old_rows o WHERE o.status IN ('held', 'confirmed'))
         ORDER BY id FOR NO KEY UPDATE;`;
 
-/** Rollup tables in the one order every writer follows, each in key order. */
-export function triggerFunction(name: string, probe: string, lock: string, source: ChangeSource): string {
+/**
+ * Rollup tables in the one order every writer follows, each in key order. `byCurrency`: the
+ * day-based rollups are keyed by currency too (migration 0013).
+ */
+export function triggerFunction(
+  name: string,
+  probe: string,
+  lock: string,
+  source: ChangeSource,
+  byCurrency = false,
+): string {
+  const currency: Record<string, string> = byCurrency ? { currency: 'r.currency' } : {};
   return `
     CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
@@ -147,13 +162,13 @@ export function triggerFunction(name: string, probe: string, lock: string, sourc
       FOR r IN ${ticketTypeDeltas(source)} LOOP
         ${addToKey('ticket_type_stats', { ticket_type_id: 'r.ticket_type_id' }, TT_FIGURES, { event_id: 'r.event_id' })}
       END LOOP;
-      FOR r IN ${dayDeltas(source)} LOOP
+      FOR r IN ${dayDeltas(source, byCurrency)} LOOP
         IF r.kind = 1 THEN
-          ${addToKey('event_daily_stats', { event_id: 'r.event_id', day: 'r.day' }, FIGURES)}
+          ${addToKey('event_daily_stats', { event_id: 'r.event_id', day: 'r.day', ...currency }, FIGURES)}
         ELSIF r.kind = 2 THEN
-          ${addToKey('event_monthly_stats', { event_id: 'r.event_id', month: 'r.day' }, FIGURES)}
+          ${addToKey('event_monthly_stats', { event_id: 'r.event_id', month: 'r.day', ...currency }, FIGURES)}
         ELSE
-          ${addToKey('global_daily_stats', { day: 'r.day' }, FIGURES)}
+          ${addToKey('global_daily_stats', { day: 'r.day', ...currency }, FIGURES)}
         END IF;
       END LOOP;
       RETURN NULL;

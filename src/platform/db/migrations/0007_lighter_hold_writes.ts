@@ -51,11 +51,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         FOREIGN KEY (ticket_type_id, event_id) REFERENCES ticket_types (id, event_id)`.execute(db);
   await sql`DROP INDEX bookings_ticket_type_live_idx`.execute(db);
   await sql.raw(RESERVE_BATCH_0007).execute(db);
-  await releaseTriggers(
-    LOCK_RELEASED_UPDATE + lockCounters(RELEASED_BY_UPDATE),
-    LOCK_RELEASED_DELETE + lockCounters(RELEASED_BY_DELETE),
-    db,
-  );
+  await releaseTriggers(LOCK_RELEASES_0007.update, LOCK_RELEASES_0007.delete, db);
 }
 
 const RELEASED_BY_UPDATE = `SELECT o.user_id, o.event_id FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -68,8 +64,22 @@ const lockCounters = (released: string) => `
         WHERE (user_id, event_id) IN (${released})
         ORDER BY user_id, event_id FOR UPDATE;`;
 
-/** Recreates the update and delete rollup triggers' functions with the given lock steps. */
-async function releaseTriggers(lockUpdate: string, lockDelete: string, db: Kysely<unknown>): Promise<void> {
+/** The lock steps of the update and delete rollup triggers since this migration. */
+export const LOCK_RELEASES_0007 = {
+  update: LOCK_RELEASED_UPDATE + lockCounters(RELEASED_BY_UPDATE),
+  delete: LOCK_RELEASED_DELETE + lockCounters(RELEASED_BY_DELETE),
+};
+
+/**
+ * Recreates the update and delete rollup triggers' functions with the given lock steps (and, from
+ * migration 0013, day rollups keyed by currency).
+ */
+export async function releaseTriggers(
+  lockUpdate: string,
+  lockDelete: string,
+  db: Kysely<unknown>,
+  byCurrency = false,
+): Promise<void> {
   const replace = (definition: string) => definition.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION');
   await sql
     .raw(
@@ -79,12 +89,13 @@ async function releaseTriggers(lockUpdate: string, lockDelete: string, db: Kysel
           'new_rows',
           lockUpdate,
           `${NEW_ROWS} UNION ALL ${OLD_ROWS}`,
+          byCurrency,
         ),
       ),
     )
     .execute(db);
   await sql
-    .raw(replace(triggerFunction('analytics_bookings_deleted', 'old_rows', lockDelete, OLD_ROWS)))
+    .raw(replace(triggerFunction('analytics_bookings_deleted', 'old_rows', lockDelete, OLD_ROWS, byCurrency)))
     .execute(db);
 }
 

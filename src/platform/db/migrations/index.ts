@@ -12,6 +12,7 @@ import * as m0009 from './0009_allocation_index_plans.js';
 import * as m0010 from './0010_new_buyer_counters.js';
 import * as m0011 from './0011_idempotency_hold_link.js';
 import * as m0012 from './0012_idempotency_owner.js';
+import * as m0013 from './0013_rollups_by_currency.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_new_buyer_counters': m0010,
   '0011_idempotency_hold_link': m0011,
   '0012_idempotency_owner': m0012,
+  '0013_rollups_by_currency': m0013,
 };

@@ -3,12 +3,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { ApiError, isAbort } from '../../api/client.ts';
 import { admin, events } from '../../api/endpoints.ts';
-import type { EventItem, EventStats } from '../../api/types.ts';
+import type { CurrencyRevenue, EventItem, EventStats } from '../../api/types.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { LoadMore } from '../../components/LoadMore.tsx';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status.tsx';
-import { formatDateTime, formatMoney, formatPercent } from '../../lib/format.ts';
+import { formatDateTime, formatMoney, formatPercent, formatRevenue } from '../../lib/format.ts';
 
 function SalesBar({ sold, held, capacity }: { sold: number; held: number; capacity: number }) {
   const soldPct = capacity > 0 ? (sold / capacity) * 100 : 0;
@@ -32,8 +32,10 @@ const STATUS_LABEL: Record<EventItem['status'], string> = {
   cancelled: 'Cancelled',
 };
 
-function currencyOf(event: EventItem): string {
-  return event.ticketTypes[0]?.currency ?? 'USD';
+/** Revenue per currency; nothing sold yet reads as zero in the event's own currency. */
+function revenueOf(event: EventItem, revenues: CurrencyRevenue[]): string {
+  if (revenues.length > 0) return formatRevenue(revenues);
+  return formatMoney(0, event.ticketTypes[0]?.currency ?? 'USD');
 }
 
 export function AdminEventsPage() {
@@ -277,7 +279,7 @@ export function AdminEventsPage() {
                       </td>
                       <td data-label="Revenue">
                         {s && s !== 'error' ? (
-                          formatMoney(s.revenueCents, currencyOf(event))
+                          revenueOf(event, s.revenueByCurrency)
                         ) : (
                           <span className="muted">–</span>
                         )}

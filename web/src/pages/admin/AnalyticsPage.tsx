@@ -13,19 +13,19 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { admin, events } from '../../api/endpoints.ts';
+import { admin } from '../../api/endpoints.ts';
 import type { AnalyticsSummary, DailyRow } from '../../api/types.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading, RetryableError } from '../../components/Status.tsx';
 import { TextField } from '../../components/TextField.tsx';
-import { formatMoney, formatPercent, isoDay, minorDigits } from '../../lib/format.ts';
+import { formatMoney, formatPercent, formatRevenue, isoDay, minorDigits } from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 
-/** Revenue comes without a currency: a deployment sells in one, so take it from the catalogue. */
-const FALLBACK_CURRENCY = 'USD';
 const MAX_RANGE_DAYS = 366;
 
-const COLORS = { tickets: '#4f46e5', revenue: '#0d9488', sold: '#4f46e5', held: '#f59e0b', free: '#cbd5e1' };
+const COLORS = { tickets: '#4f46e5', sold: '#4f46e5', held: '#f59e0b', free: '#cbd5e1' };
+/** One revenue line per currency: amounts in different currencies are never added up. */
+const REVENUE_COLORS = ['#0d9488', '#db2777', '#ca8a04', '#7c3aed'];
 
 function daysAgo(n: number): string {
   return isoDay(new Date(Date.now() - n * 86_400_000));
@@ -53,11 +53,20 @@ function NameTick({
   );
 }
 
-function StatCard({ label, value }: { label: string; value: string }) {
+/** A figure, or one line per amount (revenue in several currencies). */
+function StatCard({ label, value }: { label: string; value: string | string[] }) {
   return (
     <div className="stat-card">
       <dt>{label}</dt>
-      <dd>{value}</dd>
+      {typeof value === 'string' ? (
+        <dd>{value}</dd>
+      ) : (
+        value.map((line) => (
+          <dd key={line} className="stat-line">
+            {line}
+          </dd>
+        ))
+      )}
     </div>
   );
 }
@@ -102,14 +111,21 @@ function DataTable({
   );
 }
 
-function DailyChart({ rows, currency }: { rows: DailyRow[]; currency: string }) {
-  const money = (cents: number) => formatMoney(cents, currency);
-  const digits = minorDigits(currency);
+function DailyChart({ rows }: { rows: DailyRow[] }) {
+  const currencies = [...new Set(rows.flatMap((r) => r.revenueByCurrency.map((c) => c.currency)))].sort();
+  const revenueName = (currency: string) => (currencies.length > 1 ? `Revenue (${currency})` : 'Revenue');
   const data = rows.map((r) => ({
-    ...r,
+    ticketsSold: r.ticketsSold,
     label: dayLabel(r.date),
-    revenue: r.revenueCents / 10 ** digits,
+    ...Object.fromEntries(
+      currencies.map((currency) => [
+        `revenue_${currency}`,
+        (r.revenueByCurrency.find((c) => c.currency === currency)?.revenueCents ?? 0) /
+          10 ** minorDigits(currency),
+      ]),
+    ),
   }));
+  const currencyOfLine = new Map(currencies.map((currency) => [revenueName(currency), currency]));
   return (
     <figure className="chart-figure">
       <div className="chart" role="img" aria-label={`Daily tickets sold and revenue, ${rows.length} days`}>
@@ -130,9 +146,12 @@ function DailyChart({ rows, currency }: { rows: DailyRow[]; currency: string }) 
               width={56}
             />
             <Tooltip
-              formatter={(value, name) =>
-                name === 'Revenue' ? money(Number(value) * 10 ** digits) : String(value)
-              }
+              formatter={(value, name) => {
+                const currency = currencyOfLine.get(String(name));
+                return currency
+                  ? formatMoney(Number(value) * 10 ** minorDigits(currency), currency)
+                  : String(value);
+              }}
             />
             <Legend formatter={legendText} itemSorter={null} />
             <Line
@@ -144,16 +163,19 @@ function DailyChart({ rows, currency }: { rows: DailyRow[]; currency: string }) 
               strokeWidth={2.5}
               dot={false}
             />
-            <Line
-              yAxisId="revenue"
-              type="monotone"
-              dataKey="revenue"
-              name="Revenue"
-              stroke={COLORS.revenue}
-              strokeWidth={2.5}
-              dot={false}
-              strokeDasharray="6 3"
-            />
+            {currencies.map((currency, i) => (
+              <Line
+                key={currency}
+                yAxisId="revenue"
+                type="monotone"
+                dataKey={`revenue_${currency}`}
+                name={revenueName(currency)}
+                stroke={REVENUE_COLORS[i % REVENUE_COLORS.length]}
+                strokeWidth={2.5}
+                dot={false}
+                strokeDasharray="6 3"
+              />
+            ))}
           </LineChart>
         </ResponsiveContainer>
       </div>
@@ -164,7 +186,7 @@ function DailyChart({ rows, currency }: { rows: DailyRow[]; currency: string }) 
           r.date.slice(0, 10),
           r.bookings,
           r.ticketsSold,
-          money(r.revenueCents),
+          formatRevenue(r.revenueByCurrency),
           r.cancellations,
         ])}
       />
@@ -172,8 +194,7 @@ function DailyChart({ rows, currency }: { rows: DailyRow[]; currency: string }) 
   );
 }
 
-function TopEventsChart({ summary, currency }: { summary: AnalyticsSummary; currency: string }) {
-  const money = (cents: number) => formatMoney(cents, currency);
+function TopEventsChart({ summary }: { summary: AnalyticsSummary }) {
   const data = summary.topEvents;
   return (
     <figure className="chart-figure">
@@ -194,7 +215,7 @@ function TopEventsChart({ summary, currency }: { summary: AnalyticsSummary; curr
         rows={summary.topEvents.map((e) => [
           e.name,
           e.ticketsSold,
-          money(e.revenueCents),
+          formatRevenue(e.revenueByCurrency),
           formatPercent(e.utilization),
         ])}
       />
@@ -259,8 +280,6 @@ export function AnalyticsPage() {
   const [draft, setDraft] = useState({ from, to });
 
   const summary = useApi((signal) => admin.summary(from, to, signal), [from, to]);
-  const catalogue = useApi((signal) => events.list({ limit: 1 }, signal), []);
-  const currency = catalogue.data?.data[0]?.ticketTypes[0]?.currency ?? FALLBACK_CURRENCY;
   const [rangeError, setRangeError] = useState('');
   const daily = useApi((signal) => admin.daily(from, to, signal), [from, to]);
 
@@ -350,7 +369,14 @@ export function AnalyticsPage() {
       ) : totals ? (
         <dl className="stat-grid" aria-label="Totals for the selected range">
           <StatCard label="Tickets sold" value={totals.ticketsSold.toLocaleString()} />
-          <StatCard label="Revenue" value={formatMoney(totals.revenueCents, currency)} />
+          <StatCard
+            label="Revenue"
+            value={
+              totals.revenueByCurrency.length > 0
+                ? totals.revenueByCurrency.map((r) => formatMoney(r.revenueCents, r.currency))
+                : '0'
+            }
+          />
           <StatCard label="Bookings" value={totals.bookings.toLocaleString()} />
           <StatCard label="Cancellation rate" value={formatPercent(totals.cancellationRate)} />
         </dl>
@@ -363,7 +389,7 @@ export function AnalyticsPage() {
         ) : daily.error ? (
           <ErrorMessage error={daily.error} />
         ) : daily.data && daily.data.data.length > 0 ? (
-          <DailyChart rows={daily.data.data} currency={currency} />
+          <DailyChart rows={daily.data.data} />
         ) : (
           <p className="muted">No sales in this range.</p>
         )}
@@ -374,7 +400,7 @@ export function AnalyticsPage() {
           <section className="card chart-card" aria-labelledby="top-heading">
             <h2 id="top-heading">Top events</h2>
             {summary.data.topEvents.length > 0 ? (
-              <TopEventsChart summary={summary.data} currency={currency} />
+              <TopEventsChart summary={summary.data} />
             ) : (
               <p className="muted">No tickets sold in this range yet.</p>
             )}

@@ -1,0 +1,77 @@
+// The day-based analytics rollups are keyed by currency as well, so revenue in different
+// currencies is never added together.
+//
+// A ticket type has its own currency (the demo sells in EUR and GBP), but the rollups of 0003
+// summed every booking's paid minus refunded minor units per event, per month and per day for the
+// whole platform: 10 EUR and 10 GBP made "2000". Every key of event_daily_stats,
+// event_monthly_stats and global_daily_stats now carries the booking's currency (the currency it
+// was sold in, even if its ticket type's currency changes later). The counts (bookings, tickets
+// sold, cancellations) are split by currency too and readers add them up; revenue is reported per
+// currency. A batch of reservations is one ticket type, so one currency: the triggers write as many
+// rollup rows as before.
+//
+// The three rollups are rebuilt from bookings, set-based, with writers shut out until the new
+// trigger functions exist (the migration runs in one transaction). ticket_type_stats stays as it
+// is: a ticket type's bookings share its currency unless an admin changed it after selling, and
+// every revenue figure the API reports comes from the day-based rollups.
+import { type Kysely, sql } from 'kysely';
+import { dayDeltas, NEW_ROWS, triggerFunction } from './0003_analytics_rollups.js';
+import { LOCK_RELEASES_0007, releaseTriggers } from './0007_lighter_hold_writes.js';
+
+const FIGURES = 'bookings, tickets_sold, revenue_cents, cancellations';
+
+async function rebuild(db: Kysely<unknown>, byCurrency: boolean): Promise<void> {
+  const key = byCurrency ? 'currency, ' : '';
+  await sql`LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE`.execute(db);
+  await sql`TRUNCATE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
+  await sql`DROP INDEX event_daily_stats_day_idx`.execute(db);
+  const column = byCurrency ? 'ADD COLUMN currency char(3) NOT NULL,' : 'DROP COLUMN currency,';
+  await sql
+    .raw(`ALTER TABLE event_daily_stats DROP CONSTRAINT event_daily_stats_pkey, ${column}
+            ADD PRIMARY KEY (event_id, day, ${key}shard)`)
+    .execute(db);
+  await sql
+    .raw(`ALTER TABLE event_monthly_stats DROP CONSTRAINT event_monthly_stats_pkey, ${column}
+            ADD PRIMARY KEY (event_id, month, ${key}shard)`)
+    .execute(db);
+  await sql
+    .raw(`ALTER TABLE global_daily_stats DROP CONSTRAINT global_daily_stats_pkey, ${column}
+            ADD PRIMARY KEY (day, ${key}shard)`)
+    .execute(db);
+  // As in 0003: the summaries' loose days at either end of a period are an index-only scan.
+  await sql
+    .raw(`CREATE INDEX event_daily_stats_day_idx ON event_daily_stats (day)
+            INCLUDE (event_id, ${key}${FIGURES})`)
+    .execute(db);
+
+  const days = dayDeltas('SELECT 1 AS sign, b.* FROM bookings b', byCurrency);
+  await sql
+    .raw(`INSERT INTO event_daily_stats (event_id, day, ${key}shard, ${FIGURES})
+          SELECT event_id, day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 1`)
+    .execute(db);
+  await sql
+    .raw(`INSERT INTO event_monthly_stats (event_id, month, ${key}shard, ${FIGURES})
+          SELECT event_id, day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 2`)
+    .execute(db);
+  await sql
+    .raw(`INSERT INTO global_daily_stats (day, ${key}shard, ${FIGURES})
+          SELECT day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 3`)
+    .execute(db);
+
+  // Fresh statistics for the rebuilt tables, so the reports' first plans are good ones (VACUUM,
+  // which sets the visibility map for their index-only scans, cannot run in a transaction; the
+  // autovacuum of inserted rows does it).
+  await sql`ANALYZE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
+
+  const inserted = triggerFunction('analytics_bookings_inserted', 'new_rows', '', NEW_ROWS, byCurrency);
+  await sql.raw(inserted.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db);
+  await releaseTriggers(LOCK_RELEASES_0007.update, LOCK_RELEASES_0007.delete, db, byCurrency);
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await rebuild(db, true);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await rebuild(db, false);
+}
