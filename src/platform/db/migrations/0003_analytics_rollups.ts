@@ -21,7 +21,7 @@ type ChangeSource = string;
 
 const utcDay = (column: string) => `((${column}) AT TIME ZONE 'UTC')::date`;
 
-const FIGURES = ['bookings', 'tickets_sold', 'revenue_cents', 'cancellations'];
+export const FIGURES = ['bookings', 'tickets_sold', 'revenue_cents', 'cancellations'];
 const TT_FIGURES = ['bookings', 'held', 'sold', 'revenue_cents', 'cancellations'];
 const nonZero = (figures: string[]) => `(${figures.join(', ')}) <> (${figures.map(() => '0').join(', ')})`;
 const sums = (figures: string[]) => figures.map((f) => `sum(${f})::bigint AS ${f}`).join(', ');
@@ -140,7 +140,8 @@ export const LOCK_RELEASED_DELETE = `
 
 /**
  * Rollup tables in the one order every writer follows, each in key order. `byCurrency`: the
- * day-based rollups are keyed by currency too (migration 0013).
+ * day-based rollups are keyed by currency too (migration 0013). `OR REPLACE`, so that later
+ * migrations (0007, 0013) redefine a trigger's function with the same call.
  */
 export function triggerFunction(
   name: string,
@@ -151,7 +152,7 @@ export function triggerFunction(
 ): string {
   const currency: Record<string, string> = byCurrency ? { currency: 'r.currency' } : {};
   return `
-    CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
       r record;
     BEGIN

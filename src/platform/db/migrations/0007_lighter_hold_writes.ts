@@ -80,22 +80,19 @@ export async function releaseTriggers(
   db: Kysely<unknown>,
   byCurrency = false,
 ): Promise<void> {
-  const replace = (definition: string) => definition.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION');
   await sql
     .raw(
-      replace(
-        triggerFunction(
-          'analytics_bookings_updated',
-          'new_rows',
-          lockUpdate,
-          `${NEW_ROWS} UNION ALL ${OLD_ROWS}`,
-          byCurrency,
-        ),
+      triggerFunction(
+        'analytics_bookings_updated',
+        'new_rows',
+        lockUpdate,
+        `${NEW_ROWS} UNION ALL ${OLD_ROWS}`,
+        byCurrency,
       ),
     )
     .execute(db);
   await sql
-    .raw(replace(triggerFunction('analytics_bookings_deleted', 'old_rows', lockDelete, OLD_ROWS, byCurrency)))
+    .raw(triggerFunction('analytics_bookings_deleted', 'old_rows', lockDelete, OLD_ROWS, byCurrency))
     .execute(db);
 }
 

@@ -15,56 +15,53 @@
 // is: a ticket type's bookings share its currency unless an admin changed it after selling, and
 // every revenue figure the API reports comes from the day-based rollups.
 import { type Kysely, sql } from 'kysely';
-import { dayDeltas, NEW_ROWS, triggerFunction } from './0003_analytics_rollups.js';
+import { dayDeltas, FIGURES, NEW_ROWS, triggerFunction } from './0003_analytics_rollups.js';
 import { LOCK_RELEASES_0007, releaseTriggers } from './0007_lighter_hold_writes.js';
 
-const FIGURES = 'bookings, tickets_sold, revenue_cents, cancellations';
+/** The day-based rollups: their key before currency, and the `kind` of dayDeltas rows they hold. */
+const ROLLUPS = [
+  { table: 'event_daily_stats', key: ['event_id', 'day'], kind: 1 },
+  { table: 'event_monthly_stats', key: ['event_id', 'month'], kind: 2 },
+  { table: 'global_daily_stats', key: ['day'], kind: 3 },
+];
 
 async function rebuild(db: Kysely<unknown>, byCurrency: boolean): Promise<void> {
   const key = byCurrency ? 'currency, ' : '';
+  const figures = FIGURES.join(', ');
   await sql`LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE`.execute(db);
   await sql`TRUNCATE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
   await sql`DROP INDEX event_daily_stats_day_idx`.execute(db);
   const column = byCurrency ? 'ADD COLUMN currency char(3) NOT NULL,' : 'DROP COLUMN currency,';
-  await sql
-    .raw(`ALTER TABLE event_daily_stats DROP CONSTRAINT event_daily_stats_pkey, ${column}
-            ADD PRIMARY KEY (event_id, day, ${key}shard)`)
-    .execute(db);
-  await sql
-    .raw(`ALTER TABLE event_monthly_stats DROP CONSTRAINT event_monthly_stats_pkey, ${column}
-            ADD PRIMARY KEY (event_id, month, ${key}shard)`)
-    .execute(db);
-  await sql
-    .raw(`ALTER TABLE global_daily_stats DROP CONSTRAINT global_daily_stats_pkey, ${column}
-            ADD PRIMARY KEY (day, ${key}shard)`)
-    .execute(db);
+  for (const rollup of ROLLUPS) {
+    await sql
+      .raw(`ALTER TABLE ${rollup.table} DROP CONSTRAINT ${rollup.table}_pkey, ${column}
+              ADD PRIMARY KEY (${rollup.key.join(', ')}, ${key}shard)`)
+      .execute(db);
+  }
   // As in 0003: the summaries' loose days at either end of a period are an index-only scan.
   await sql
     .raw(`CREATE INDEX event_daily_stats_day_idx ON event_daily_stats (day)
-            INCLUDE (event_id, ${key}${FIGURES})`)
+            INCLUDE (event_id, ${key}${figures})`)
     .execute(db);
 
+  // dayDeltas names every row's date `day`, the month of a monthly row included.
   const days = dayDeltas('SELECT 1 AS sign, b.* FROM bookings b', byCurrency);
-  await sql
-    .raw(`INSERT INTO event_daily_stats (event_id, day, ${key}shard, ${FIGURES})
-          SELECT event_id, day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 1`)
-    .execute(db);
-  await sql
-    .raw(`INSERT INTO event_monthly_stats (event_id, month, ${key}shard, ${FIGURES})
-          SELECT event_id, day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 2`)
-    .execute(db);
-  await sql
-    .raw(`INSERT INTO global_daily_stats (day, ${key}shard, ${FIGURES})
-          SELECT day, ${key}0, ${FIGURES} FROM (${days}) d WHERE kind = 3`)
-    .execute(db);
+  for (const rollup of ROLLUPS) {
+    const source = rollup.key.map((column) => (column === 'month' ? 'day' : column)).join(', ');
+    await sql
+      .raw(`INSERT INTO ${rollup.table} (${rollup.key.join(', ')}, ${key}shard, ${figures})
+            SELECT ${source}, ${key}0, ${figures} FROM (${days}) d WHERE kind = ${rollup.kind}`)
+      .execute(db);
+  }
 
   // Fresh statistics for the rebuilt tables, so the reports' first plans are good ones (VACUUM,
   // which sets the visibility map for their index-only scans, cannot run in a transaction; the
   // autovacuum of inserted rows does it).
   await sql`ANALYZE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
 
-  const inserted = triggerFunction('analytics_bookings_inserted', 'new_rows', '', NEW_ROWS, byCurrency);
-  await sql.raw(inserted.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db);
+  await sql
+    .raw(triggerFunction('analytics_bookings_inserted', 'new_rows', '', NEW_ROWS, byCurrency))
+    .execute(db);
   await releaseTriggers(LOCK_RELEASES_0007.update, LOCK_RELEASES_0007.delete, db, byCurrency);
 }
 
