@@ -168,9 +168,9 @@ export function startAcceptHandles(
   if (cluster.isWorker || handles <= 1) return handlesOf([]);
   let arrived: AcceptHandles | undefined;
   let closed = false;
-  addAcceptHandles(server, handles - 1, backlog, { onError }).then((handles) => {
-    arrived = handles;
-    if (closed) handles.close();
+  addAcceptHandles(server, handles - 1, backlog, { onError }).then((added) => {
+    arrived = added;
+    if (closed) added.close();
   }, onError);
   return {
     get count() {
