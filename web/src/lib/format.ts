@@ -31,10 +31,17 @@ export function formatMoney(amountMinor: number, currency: string): string {
   return moneyFormatter(currency).format(amountMinor / 10 ** minorDigits(currency));
 }
 
-/** Revenue per currency, e.g. "€1,250.00 · £300.00"; "0" when there is none. Never added up. */
-export function formatRevenue(revenues: readonly { currency: string; revenueCents: number }[]): string {
-  if (revenues.length === 0) return '0';
-  return revenues.map((r) => formatMoney(r.revenueCents, r.currency)).join(' · ');
+type Revenues = readonly { currency: string; revenueCents: number }[];
+
+/** Revenue per currency, one amount each, e.g. ["€1,250.00", "£300.00"]; ["0"] when there is none. */
+export function revenueLines(revenues: Revenues): string[] {
+  if (revenues.length === 0) return ['0'];
+  return revenues.map((r) => formatMoney(r.revenueCents, r.currency));
+}
+
+/** Revenue per currency on one line, e.g. "€1,250.00 · £300.00". Never added up. */
+export function formatRevenue(revenues: Revenues): string {
+  return revenueLines(revenues).join(' · ');
 }
 
 /** "12.50" in EUR -> 1250; returns null for anything that is not a non-negative amount. */

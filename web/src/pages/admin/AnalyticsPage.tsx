@@ -18,7 +18,14 @@ import type { AnalyticsSummary, DailyRow } from '../../api/types.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorMessage, Loading, RetryableError } from '../../components/Status.tsx';
 import { TextField } from '../../components/TextField.tsx';
-import { formatMoney, formatPercent, formatRevenue, isoDay, minorDigits } from '../../lib/format.ts';
+import {
+  formatMoney,
+  formatPercent,
+  formatRevenue,
+  isoDay,
+  minorDigits,
+  revenueLines,
+} from '../../lib/format.ts';
 import { useApi } from '../../lib/useApi.ts';
 
 const MAX_RANGE_DAYS = 366;
@@ -369,14 +376,7 @@ export function AnalyticsPage() {
       ) : totals ? (
         <dl className="stat-grid" aria-label="Totals for the selected range">
           <StatCard label="Tickets sold" value={totals.ticketsSold.toLocaleString()} />
-          <StatCard
-            label="Revenue"
-            value={
-              totals.revenueByCurrency.length > 0
-                ? totals.revenueByCurrency.map((r) => formatMoney(r.revenueCents, r.currency))
-                : '0'
-            }
-          />
+          <StatCard label="Revenue" value={revenueLines(totals.revenueByCurrency)} />
           <StatCard label="Bookings" value={totals.bookings.toLocaleString()} />
           <StatCard label="Cancellation rate" value={formatPercent(totals.cancellationRate)} />
         </dl>
