@@ -56,8 +56,11 @@ async function rebuild(db: Kysely<unknown>, byCurrency: boolean): Promise<void> 
 
   // Fresh statistics for the rebuilt tables, so the reports' first plans are good ones (VACUUM,
   // which sets the visibility map for their index-only scans, cannot run in a transaction; the
-  // autovacuum of inserted rows does it).
-  await sql`ANALYZE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
+  // autovacuum of inserted rows does it). Not when they are empty: ANALYZE would record them as
+  // known to be empty, and plans made on that scan them whole (see 0014).
+  const { rows } = await sql<{ sold: boolean }>`SELECT EXISTS (SELECT 1 FROM bookings) AS sold`.execute(db);
+  if (rows[0]?.sold)
+    await sql`ANALYZE event_daily_stats, event_monthly_stats, global_daily_stats`.execute(db);
 
   await sql
     .raw(triggerFunction('analytics_bookings_inserted', 'new_rows', '', NEW_ROWS, byCurrency))

@@ -13,6 +13,7 @@ import * as m0010 from './0010_new_buyer_counters.js';
 import * as m0011 from './0011_idempotency_hold_link.js';
 import * as m0012 from './0012_idempotency_owner.js';
 import * as m0013 from './0013_rollups_by_currency.js';
+import * as m0014 from './0014_rollup_trigger_plans.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_idempotency_hold_link': m0011,
   '0012_idempotency_owner': m0012,
   '0013_rollups_by_currency': m0013,
+  '0014_rollup_trigger_plans': m0014,
 };

@@ -1,0 +1,38 @@
+// The analytics triggers find their rollup rows through the rollups' keys, whatever the
+// statistics say (as 0009 does for the allocation function).
+//
+// A trigger's PL/pgSQL keeps one plan per statement per connection. Migration 0013 analyzed the
+// rollups it rebuilt; in a new database they were empty, and ANALYZE records an empty table as
+// known to be empty (a table never analyzed is assumed to have some pages). Every look-up of a
+// rollup key was then planned as a scan of the whole table, and that plan stayed while a bulk
+// statement added thousands of keys: loading the analytics bench's million bookings into a fresh
+// database took 37 s for the first 50,000 and 130 s for the next (83 s for all of them before
+// 0013), and a `pg_stat_xact_user_tables` count showed 72 sequential scans of event_daily_stats
+// for 24 bookings. Autovacuum's next ANALYZE would have mended it for later plans; a bulk
+// statement does not wait for that. With sequential scans priced out inside the trigger functions,
+// every rollup table is reached through its primary key or, for the reports' reads, its indexes.
+//
+// 0013 and any later migration that redefines these functions (CREATE OR REPLACE resets their
+// settings) must set it again: `rollupTriggerPlans`.
+import { type Kysely, sql } from 'kysely';
+
+export const ROLLUP_TRIGGER_FUNCTIONS = [
+  'analytics_bookings_inserted()',
+  'analytics_bookings_updated()',
+  'analytics_bookings_deleted()',
+];
+
+export async function rollupTriggerPlans(db: Kysely<unknown>, keysOnly: boolean): Promise<void> {
+  for (const fn of ROLLUP_TRIGGER_FUNCTIONS) {
+    const setting = keysOnly ? 'SET enable_seqscan = off' : 'RESET enable_seqscan';
+    await sql.raw(`ALTER FUNCTION ${fn} ${setting}`).execute(db);
+  }
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await rollupTriggerPlans(db, true);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await rollupTriggerPlans(db, false);
+}
