@@ -13,8 +13,8 @@
 // the same load took 7.4-8.4 s per 50,000 (on statistics that say empty, the planner may still
 // prefer another index to the key), and 2.2-2.5 s once 0013 no longer analyzed empty rollups.
 //
-// 0013 and any later migration that redefines these functions (CREATE OR REPLACE resets their
-// settings) must set it again: `rollupTriggerPlans`.
+// A later migration that redefines these functions must set it again (CREATE OR REPLACE resets a
+// function's settings): `rollupTriggerPlans`. 0013's down does redefine them, after this down.
 import { type Kysely, sql } from 'kysely';
 
 export const ROLLUP_TRIGGER_FUNCTIONS = [
