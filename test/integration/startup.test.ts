@@ -1,6 +1,6 @@
 // Boots the real `npm start` path (build, embedded PostgreSQL, migrations, demo data, listen)
-// with no DATABASE_URL, as a new user would, then restarts it to show the data survives, then
-// runs it as a supervisor with two workers (WORKERS=2) on the same data.
+// with no DATABASE_URL, as a new user would, then restarts it to show the data survives, stops
+// it while it is still starting, then runs it as a supervisor with two workers (WORKERS=2).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -220,6 +220,44 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     expect(await stop(second)).toBe(0);
     expect(second.output()).not.toContain('Error');
   }, 240_000);
+
+  it('a stop while starting lets the step under way finish, stops the database, exits 0, and the next start works', async () => {
+    // Needs the build of the first test. Each case starts on an empty folder, so the first one is
+    // stopped during initdb and the database's start, the second right after the migrations.
+    expect(demoEvents).toBeGreaterThan(0);
+    const cases = [
+      { name: 'initdb', marker: 'Starting the embedded PostgreSQL', dir: path.join(dataDir, 'stop-initdb') },
+      { name: 'app', marker: 'Applied migrations', dir: path.join(dataDir, 'stop-app') },
+    ];
+    for (const [i, stopCase] of cases.entries()) {
+      const port = await freePort();
+      const env = listenEnv(port, stopCase.dir, String(Number(embeddedPort) + 10 + i));
+      const starting = start(env, 'built');
+      running.push(starting);
+      await until(
+        `${stopCase.name}: ${stopCase.marker}`,
+        () => starting.output().includes(stopCase.marker),
+        60_000,
+      );
+      const code = await stop(starting);
+      const output = starting.output();
+      expect({ case: stopCase.name, code }).toEqual({ case: stopCase.name, code: 0 });
+      expect(output).toContain('Evently stopped before it finished starting.');
+      expect(output).not.toContain('Evently is running');
+      expect(output).not.toMatch(/Error|at async/);
+      // PostgreSQL removes its lock file when it has shut down.
+      expect(existsSync(path.join(stopCase.dir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+      // The folder it left is whole: the next start serves the complete demo catalog.
+      const base = `http://127.0.0.1:${port}`;
+      const next = start(env, 'built');
+      running.push(next);
+      await waitReady(base, next, 60_000);
+      const events = (await (await fetch(`${base}/api/v1/events?limit=100`)).json()) as { data: unknown[] };
+      expect(events.data.length).toBe(demoEvents);
+      expect(await stop(next)).toBe(0);
+    }
+  }, 180_000);
 
   it('runs WORKERS=2 on one port: prepared once, exact under load, a crashed worker replaced, drained on SIGTERM', async () => {
     // Needs the build of the test above (vitest runs a file's tests in order); its own empty
