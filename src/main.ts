@@ -77,7 +77,11 @@ async function prepareDatabase(config: Config): Promise<{
   if (!databaseUrl) {
     process.stdout.write(`Starting the embedded PostgreSQL in ${config.dataDir} ...\n`);
     try {
-      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+      embedded = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        port: config.embeddedPgPort,
+        notice: (message) => process.stdout.write(`${message}\n`),
+      });
     } catch (error) {
       fail(`the embedded PostgreSQL did not start (${errorText(error)}).`);
     }

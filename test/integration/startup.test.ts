@@ -1,6 +1,7 @@
 // Boots the real `npm start` path (build, embedded PostgreSQL, migrations, demo data, listen)
 // with no DATABASE_URL, as a new user would, then restarts it to show the data survives, stops
-// it while it is still starting, then runs it as a supervisor with two workers (WORKERS=2).
+// it while it is still starting, restarts it after a crash, then runs it as a supervisor with two
+// workers (WORKERS=2).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -94,6 +95,16 @@ function workerPids(pid: number): number[] {
       });
   } catch {
     return [];
+  }
+}
+
+/** Whether a process runs (Linux /proc): a zombie, dead but not yet reaped, does not. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -258,6 +269,41 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
       expect(await stop(next)).toBe(0);
     }
   }, 180_000);
+
+  it('after a crash (SIGKILL) the next start stops the PostgreSQL left running and keeps the data', async () => {
+    expect(demoEvents).toBeGreaterThan(0); // the build of the first test
+    const crashDir = path.join(dataDir, 'crash');
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = listenEnv(port, crashDir, String(Number(embeddedPort) + 20));
+    const first = start(env, 'built');
+    running.push(first);
+    await waitReady(base, first, 60_000);
+    const account = { email: 'survivor@example.test', password: 'password123' };
+    expect(
+      (await json(base, '/api/v1/auth/register', { method: 'POST', body: { ...account, name: 'S' } })).status,
+    ).toBe(201);
+
+    // Killed outright, Evently cannot stop its database: the postmaster lives on, adopted by init.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const lockFile = path.join(crashDir, 'postgres', 'postmaster.pid');
+    const orphan = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+    expect(isRunning(orphan)).toBe(true);
+
+    const second = start(env, 'built');
+    running.push(second);
+    await waitReady(base, second, 60_000);
+    expect(second.output()).toContain(
+      `stopping the PostgreSQL (pid ${orphan}) that a stopped Evently left running`,
+    );
+    // Gone, or a zombie until whoever adopted it reaps it; the folder is the new server's.
+    expect(isRunning(orphan)).toBe(false);
+    expect(Number.parseInt(readFileSync(lockFile, 'utf8'), 10)).not.toBe(orphan);
+    expect((await json(base, '/api/v1/auth/login', { method: 'POST', body: account })).status).toBe(200);
+    expect(await stop(second)).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 120_000);
 
   it('runs WORKERS=2 on one port: prepared once, exact under load, a crashed worker replaced, drained on SIGTERM', async () => {
     // Needs the build of the test above (vitest runs a file's tests in order); its own empty

@@ -30,6 +30,8 @@ interface Options {
   port: number;
   database?: string;
   log?: (message: string) => void;
+  /** What the person starting it should see: waiting for, or stopping, a server left in the folder. */
+  notice?: (message: string) => void;
   /** How long to wait for a PostgreSQL still running in the folder (a stop in progress) to exit. */
   lockWaitMs?: number;
 }
@@ -51,9 +53,27 @@ function lockHolder(databaseDir: string): number | undefined {
   }
 }
 
+/** A process's parent (Linux /proc), or undefined where that cannot be read. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A restart right after a stop (Ctrl+C, then `npm start` again) can find the previous server
  * still shutting down; PostgreSQL would refuse the folder, so wait for it to go.
+ *
+ * A server whose parent is gone (its parent is now init) was left running by an Evently that
+ * died without stopping it: killed, out of memory, a power-cut terminal. Nothing else will stop
+ * it, and every later start would be refused, so it gets a fast shutdown (SIGINT: its sessions
+ * are gone, their open transactions roll back, the rest is on disk) and the folder is started
+ * again. A server whose parent still runs, another Evently on this folder, is left alone.
  */
 async function waitForLock(
   databaseDir: string,
@@ -62,7 +82,14 @@ async function waitForLock(
 ): Promise<void> {
   let pid = lockHolder(databaseDir);
   if (pid === undefined) return;
-  log(`waiting for the PostgreSQL still running in ${databaseDir} (pid ${pid}) to stop`);
+  if (parentOf(pid) === 1) {
+    log(`stopping the PostgreSQL (pid ${pid}) that a stopped Evently left running in ${databaseDir}`);
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // not ours to stop: wait, then say so below
+    }
+  } else log(`waiting for the PostgreSQL still running in ${databaseDir} (pid ${pid}) to stop`);
   const until = Date.now() + waitMs;
   while (pid !== undefined && Date.now() < until) {
     await sleep(100);
@@ -135,7 +162,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await server.initialise();
   }
-  await waitForLock(databaseDir, options.lockWaitMs ?? 30_000, log);
+  await waitForLock(databaseDir, options.lockWaitMs ?? 30_000, options.notice ?? log);
   try {
     await server.start();
   } catch (error) {
