@@ -1,7 +1,7 @@
 // Boots the real `npm start` path (build, embedded PostgreSQL, migrations, demo data, listen)
 // with no DATABASE_URL, as a new user would, then restarts it to show the data survives, stops
-// it while it is still starting, restarts it after a crash, then runs it as a supervisor with two
-// workers (WORKERS=2).
+// it while it is still starting, restarts it after a crash (also one in the middle of a rush),
+// then runs it as a supervisor with two workers (WORKERS=2).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -303,6 +303,100 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     expect((await json(base, '/api/v1/auth/login', { method: 'POST', body: account })).status).toBe(200);
     expect(await stop(second)).toBe(0);
     expect(existsSync(lockFile)).toBe(false);
+  }, 120_000);
+
+  it('a server killed mid-rush loses no reservation it acknowledged and oversells nothing', async () => {
+    expect(demoEvents).toBeGreaterThan(0); // the build of the first test
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = {
+      ...listenEnv(port, path.join(dataDir, 'rush-crash'), String(Number(embeddedPort) + 30)),
+      ADMIN_EMAIL: 'admin@example.test',
+      ADMIN_PASSWORD: 'admin-password-1',
+      SEED_DEMO: 'false',
+      AUTH_RATE_LIMIT: '0', // eleven sign-ins from one address within a second
+    };
+    const first = start(env, 'built');
+    running.push(first);
+    await waitReady(base, first, 60_000);
+    const admin = await json(base, '/api/v1/auth/login', {
+      method: 'POST',
+      body: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    });
+    const adminToken = admin.body.accessToken as string;
+    const capacity = 40;
+    const event = await json(base, '/api/v1/admin/events', {
+      method: 'POST',
+      token: adminToken,
+      body: {
+        name: 'Rush, then a crash',
+        venue: { name: 'Hall', city: 'Lisbon' },
+        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        maxTicketsPerUser: 10,
+        ticketTypes: [{ name: 'GA', priceCents: 1000, capacity }],
+      },
+    });
+    expect(event.status).toBe(201);
+    const eventId = event.body.id as string;
+    const buyers = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const reg = await json(base, '/api/v1/auth/register', {
+          method: 'POST',
+          body: { email: `rush-${i}@example.test`, password: 'password123', name: `Buyer ${i}` },
+        });
+        expect(reg.status).toBe(201);
+        return reg.body.accessToken as string;
+      }),
+    );
+
+    // Ten buyers, each sending ten reservations one after another; the server is killed outright
+    // the moment the tenth 201 has been read, so later requests are cut off or never sent.
+    const acknowledged: { id: string; token: string }[] = [];
+    const outcomes: (number | 'cut')[] = [];
+    await Promise.all(
+      buyers.map(async (token) => {
+        for (let i = 0; i < 10; i++) {
+          try {
+            const res = await fetch(`${base}/api/v1/bookings`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ eventId, quantity: 1 }),
+            });
+            const body = (await res.json()) as { id?: string };
+            outcomes.push(res.status);
+            if (res.status === 201 && body.id) {
+              acknowledged.push({ id: body.id, token });
+              if (acknowledged.length === 10) first.child.kill('SIGKILL');
+            }
+          } catch {
+            outcomes.push('cut');
+          }
+        }
+      }),
+    );
+    await first.exited;
+    expect(acknowledged.length).toBeGreaterThanOrEqual(10);
+    expect(outcomes).toContain('cut');
+
+    const second = start(env, 'built');
+    running.push(second);
+    await waitReady(base, second, 60_000);
+    // Every reservation the buyers were told about is there, held for them.
+    for (const { id, token } of acknowledged) {
+      const booking = await json(base, `/api/v1/bookings/${id}`, { token });
+      expect({ id, status: booking.status, state: booking.body.status }).toEqual({
+        id,
+        status: 200,
+        state: 'held',
+      });
+    }
+    // Nothing oversold, nothing half-written: seats, holds and per-buyer counters agree.
+    const inventory = await json(base, `/api/v1/admin/events/${eventId}/inventory`, { token: adminToken });
+    expect(inventory.body.consistent).toBe(true);
+    const [type] = inventory.body.ticketTypes as { held: number; confirmed: number; available: number }[];
+    expect(type?.held).toBeGreaterThanOrEqual(acknowledged.length);
+    expect((type?.held ?? 0) + (type?.confirmed ?? 0)).toBeLessThanOrEqual(capacity);
+    expect(await stop(second)).toBe(0);
   }, 120_000);
 
   it('runs WORKERS=2 on one port: prepared once, exact under load, a crashed worker replaced, drained on SIGTERM', async () => {
