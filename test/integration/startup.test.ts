@@ -137,6 +137,29 @@ async function json(
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> };
 }
 
+/** The admin's token and a published event with one ticket type of `capacity` seats. */
+async function saleEvent(
+  base: string,
+  admin: { email: string; password: string },
+  sale: { name: string; capacity: number; maxTicketsPerUser: number },
+): Promise<{ adminToken: string; eventId: string }> {
+  const login = await json(base, '/api/v1/auth/login', { method: 'POST', body: admin });
+  const adminToken = login.body.accessToken as string;
+  const event = await json(base, '/api/v1/admin/events', {
+    method: 'POST',
+    token: adminToken,
+    body: {
+      name: sale.name,
+      venue: { name: 'Hall', city: 'Lisbon' },
+      startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      maxTicketsPerUser: sale.maxTicketsPerUser,
+      ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: sale.capacity }],
+    },
+  });
+  expect(event.status).toBe(201);
+  return { adminToken, eventId: event.body.id as string };
+}
+
 /**
  * The workers in one /metrics answer (the supervisor collects every worker's series), or only
  * those with a series of `series` (e.g. the booking route's request count).
@@ -319,25 +342,12 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const first = start(env, 'built');
     running.push(first);
     await waitReady(base, first, 60_000);
-    const admin = await json(base, '/api/v1/auth/login', {
-      method: 'POST',
-      body: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
-    });
-    const adminToken = admin.body.accessToken as string;
     const capacity = 40;
-    const event = await json(base, '/api/v1/admin/events', {
-      method: 'POST',
-      token: adminToken,
-      body: {
-        name: 'Rush, then a crash',
-        venue: { name: 'Hall', city: 'Lisbon' },
-        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-        maxTicketsPerUser: 10,
-        ticketTypes: [{ name: 'GA', priceCents: 1000, capacity }],
-      },
-    });
-    expect(event.status).toBe(201);
-    const eventId = event.body.id as string;
+    const { adminToken, eventId } = await saleEvent(
+      base,
+      { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+      { name: 'Rush, then a crash', capacity, maxTicketsPerUser: 10 },
+    );
     const buyers = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
         const reg = await json(base, '/api/v1/auth/register', {
@@ -437,24 +447,11 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     expect([...(await workersInMetrics(base))].sort()).toEqual(['1', '2']);
 
     // Buyers on both workers against one event: exactly its capacity is sold.
-    const admin = await json(base, '/api/v1/auth/login', {
-      method: 'POST',
-      body: { email: 'admin@example.test', password: 'admin-password-1' },
-    });
-    const adminToken = admin.body.accessToken as string;
-    const event = await json(base, '/api/v1/admin/events', {
-      method: 'POST',
-      token: adminToken,
-      body: {
-        name: 'Cluster sale',
-        venue: { name: 'Hall', city: 'Lisbon' },
-        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-        maxTicketsPerUser: 4,
-        ticketTypes: [{ name: 'GA', priceCents: 1000, capacity: 30 }],
-      },
-    });
-    expect(event.status).toBe(201);
-    const eventId = event.body.id as string;
+    const { adminToken, eventId } = await saleEvent(
+      base,
+      { email: 'admin@example.test', password: 'admin-password-1' },
+      { name: 'Cluster sale', capacity: 30, maxTicketsPerUser: 4 },
+    );
     const buyers = await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
         const email = `cluster-${i}-${Date.now()}@example.test`;
