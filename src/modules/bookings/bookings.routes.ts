@@ -75,10 +75,12 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: { 201: BookingSchema, ...errors(400, 401, 402, 404, 409, 413, 415, 422, 503) },
       },
     },
-    (request, reply) =>
-      idempotent(idempotency, request, reply, 201, (scope, resumeBookingId) =>
+    async (request, reply) => {
+      await idempotent(idempotency, request, reply, 201, (scope, resumeBookingId) =>
         bookings.reserve(caller(request).userId, request.body, scope, resumeBookingId),
-      ),
+      );
+      return reply;
+    },
   );
 
   app.post(
@@ -94,10 +96,12 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: { 200: BookingSchema, ...errors(400, 401, 402, 404, 409, 410, 413, 415, 422) },
       },
     },
-    (request, reply) =>
-      idempotent(idempotency, request, reply, 200, (scope) =>
+    async (request, reply) => {
+      await idempotent(idempotency, request, reply, 200, (scope) =>
         bookings.confirm(caller(request).userId, request.params.id, request.body.paymentToken, scope),
-      ),
+      );
+      return reply;
+    },
   );
 
   app.post(
@@ -112,10 +116,12 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: { 200: BookingSchema, ...errors(401, 404, 409, 422) },
       },
     },
-    (request, reply) =>
-      idempotent(idempotency, request, reply, 200, (scope) =>
+    async (request, reply) => {
+      await idempotent(idempotency, request, reply, 200, (scope) =>
         bookings.cancel(caller(request).userId, request.params.id, scope),
-      ),
+      );
+      return reply;
+    },
   );
 
   app.get(

@@ -47,7 +47,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: Page(EventSchema), 304: NotModified, ...errors(400) },
       },
     },
-    (request, reply) => browseCache.serve(request, reply, () => events.list(request.query)),
+    async (request, reply) => {
+      await browseCache.serve(request, reply, () => events.list(request.query));
+      return reply;
+    },
   );
 
   app.get(
@@ -62,13 +65,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: EventSchema, 304: NotModified, ...errors(404) },
       },
     },
-    (request, reply) =>
-      browseCache.serve(request, reply, async () => {
+    async (request, reply) => {
+      await browseCache.serve(request, reply, async () => {
         const prime = directory.primer(request.params.id);
         const event = await events.get(request.params.id);
         prime(routeOf(event));
         return event;
-      }),
+      });
+      return reply;
+    },
   );
 
   app.register(async (scope) => {
