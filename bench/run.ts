@@ -669,6 +669,7 @@ async function main(): Promise<void> {
         DB_POOL_MIN: process.env.DB_POOL_MIN ?? '4 (default)',
         WORKERS: process.env.WORKERS ?? '1 (default)',
         ACCEPT_HANDLES: process.env.ACCEPT_HANDLES ?? '16 (default)',
+        WRITE_AT_TURN_END: process.env.WRITE_AT_TURN_END ?? 'true (default)',
         sellOutIdleSeconds: options.sellOutIdleSeconds,
         BOOKING_BATCH_SIZE: process.env.BOOKING_BATCH_SIZE ?? '1000 (default)',
         warmupSeconds: options.warmupSeconds,

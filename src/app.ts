@@ -37,6 +37,7 @@ import { createGuards, type Guards } from './platform/http/auth-guard.js';
 import { BrowseCache } from './platform/http/browse-cache.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './platform/http/error-handler.js';
 import { errorBody } from './platform/http/errors.js';
+import { atTurnEnd } from './platform/http/turn-end-writes.js';
 import { buildValidator } from './platform/http/validation.js';
 import { registerMetrics } from './platform/metrics.js';
 import { EVENTS_CHANNEL, INVENTORY_CHANNEL, PgSignals } from './platform/signals.js';
@@ -167,10 +168,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
       .header('Connection', 'close')
       .send(errorBody('SERVICE_UNAVAILABLE', 'The server is shutting down, retry shortly'));
   });
+  // Every answer is written at the end of the event-loop turn that produced it, with the turn's
+  // other answers (WRITE_AT_TURN_END; docs/performance.md). A handler that calls reply.send()
+  // must therefore return the reply, as Fastify asks of async handlers: until the turn ends the
+  // reply is not sent yet, and Fastify would send the handler's result again.
+  const writeAtTurnEnd = config.writeAtTurnEnd;
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('Connection', 'close');
-    done(null, payload);
+    if (writeAtTurnEnd) atTurnEnd(() => done(null, payload));
+    else done(null, payload);
   });
 
   await app.register(rateLimit, {

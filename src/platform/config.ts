@@ -30,6 +30,11 @@ export interface Config {
    * turn (src/platform/http/accept-handles.ts); 1 leaves only the server's own.
    */
   acceptHandles: number;
+  /**
+   * Write answers at the end of the event-loop turn that produced them, all together
+   * (src/platform/http/turn-end-writes.ts); false writes each one as soon as it is ready.
+   */
+  writeAtTurnEnd: boolean;
   /** Connections in the PostgreSQL pool of this process. */
   dbPoolSize: number;
   /**
@@ -152,6 +157,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
         ? Math.min(availableParallelism(), 64)
         : int('WORKERS', 1, 1, 64),
     acceptHandles: int('ACCEPT_HANDLES', 16, 1, 256),
+    writeAtTurnEnd: bool('WRITE_AT_TURN_END', true),
     dbPoolSize: int('DB_POOL_SIZE', 20, 2, 500),
     dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),

@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_RATE_LIMIT: '0' }, []).authRateLimit).toBe(0);
   });
 
+  it('writes answers at the end of the turn unless WRITE_AT_TURN_END turns it off', () => {
+    expect(loadConfig({}, []).writeAtTurnEnd).toBe(true);
+    expect(loadConfig({ WRITE_AT_TURN_END: '0' }, []).writeAtTurnEnd).toBe(false);
+    expect(() => loadConfig({ WRITE_AT_TURN_END: 'later' }, [])).toThrow(ConfigError);
+  });
+
   it('keeps warm connections within the pool', () => {
     expect(loadConfig({}, [])).toMatchObject({ dbPoolSize: 20, dbPoolMin: 4 });
     expect(loadConfig({ DB_POOL_SIZE: '2', DB_POOL_MIN: '0' }, [])).toMatchObject({

@@ -2,6 +2,7 @@
 // lane runs at once; requests arriving while a batch commits wait and form the next batch, so
 // light load pays no added latency and heavy load shares one transaction among many requests.
 import { DomainError } from '../../platform/http/errors.js';
+import { atTurnEnd } from '../../platform/http/turn-end-writes.js';
 
 interface Pending<T, R> {
   item: T;
@@ -89,8 +90,9 @@ export class BatchLanes<T, R> {
 
   /**
    * Runs batch after batch. As soon as a batch is decided, the next one starts, and only then
-   * are the finished batch's requests answered (on the next turn of the event loop): writing a
-   * few hundred responses must not delay the next batch's query while the lock is free.
+   * are the finished batch's requests answered, at the end of this turn of the event loop:
+   * writing a few hundred responses must not delay the next batch's query while the lock is free.
+   * Their answers are written in that same turn end (atTurnEnd), not one turn later.
    */
   private async drain(key: string, lane: Lane<T, R>): Promise<void> {
     let running = this.runSafely(key, this.takeBatch(lane));
@@ -98,7 +100,7 @@ export class BatchLanes<T, R> {
       const settle = await running;
       const more = lane.queue.length > 0;
       if (more) running = this.runSafely(key, this.takeBatch(lane));
-      setImmediate(settle);
+      atTurnEnd(settle);
       if (!more) break;
     }
     lane.running = false;
