@@ -168,8 +168,9 @@ export function ceilingWarnings(scenarios: ScenarioResult[], connections: number
 
 /**
  * The p99 of the same booking request with no database behind it (the booking-shaped ceiling) at
- * the same connection count, next to a p99 target: a target below it cannot be met by anything
- * the allocation does, only by a cheaper request path or a faster machine.
+ * the same connection count, next to a p99 target: what the request path alone gives on this
+ * machine, before the allocation adds its part. A target near or below it is a matter of the
+ * request path and the machine more than of the allocation.
  */
 function noDatabaseFloor(scenarios: ScenarioResult[], connections: number): string {
   const floor = find(scenarios, 'ceiling-booking', connections);
