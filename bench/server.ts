@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
   // Warms its connections and listens as src/main.ts does (its accept backlog and extra accept
   // handles); BENCH_LISTEN_BACKLOG overrides the backlog for experiments.
-  await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
+  await warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log, app.ctx.pipelines.all());
   const backlog = Number(process.env.BENCH_LISTEN_BACKLOG || LISTEN_BACKLOG);
   await app.listen({ port: config.port, host: config.host, backlog });
   acceptHandles = startAcceptHandles(app.server, config.acceptHandles, backlog, (err) =>

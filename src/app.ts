@@ -33,6 +33,7 @@ import { BackgroundRunner } from './platform/background.js';
 import { SupervisorRateLimitStore } from './platform/cluster-rate-limit.js';
 import type { Config } from './platform/config.js';
 import type { DbHandle } from './platform/db/database.js';
+import { PipelinedConnections } from './platform/db/pipelined.js';
 import { createGuards, type Guards } from './platform/http/auth-guard.js';
 import { BrowseCache } from './platform/http/browse-cache.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './platform/http/error-handler.js';
@@ -48,6 +49,8 @@ export interface AppContext {
   auth: AuthService;
   events: EventsService;
   bookings: BookingsService;
+  /** The allocation lanes' pipelined connections (warmed at start-up with the pool's). */
+  pipelines: PipelinedConnections;
   idempotency: IdempotencyStore;
   guards: Guards;
   browseCache: BrowseCache;
@@ -109,6 +112,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
   const soldOut = new SoldOutMarks();
   const idempotency = new IdempotencyStore(db, config.idempotencyLeaseSeconds);
   const bookingsRepo = new BookingsRepository(db);
+  const pipelines = new PipelinedConnections(options.databaseUrl, config.bookingPipelines);
   const browseCache = new BrowseCache();
   const forgetEvent = (eventId: string) => {
     browseCache.clear();
@@ -125,6 +129,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     soldOut,
     {
       maxBatch: config.bookingBatchSize,
+      pipelines,
+      pipelineDepth: config.bookingPipelineDepth,
       maxQueue: config.bookingQueueLimit,
       maxWaiting: config.bookingWaitingLimit,
       onBatchFailure: (error, size) =>
@@ -137,6 +143,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
     auth: new AuthService(new AuthRepository(db), signer),
     events: new EventsService(db, eventsRepo),
     bookings,
+    pipelines,
     idempotency,
     guards,
     browseCache,
@@ -147,6 +154,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance &
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventId})`.execute(db);
     },
   };
+
+  // After the requests in flight are answered: their batches are on these connections.
+  app.addHook('onClose', () => pipelines.close());
 
   registerErrorHandling(app);
   // Declared up front so every request object keeps one shape (Fastify's advice for hot paths).

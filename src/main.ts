@@ -214,7 +214,7 @@ async function serve(
     process.on('disconnect', exitAfter);
   }
 
-  warming = warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log);
+  warming = warmAllocationConnections(dbHandle.db, config.dbPoolMin, app.log, app.ctx.pipelines.all());
   await warming;
   // Told to stop meanwhile: the shutdown under way ends the process; nothing is to listen.
   if (closing) return undefined;
@@ -262,8 +262,9 @@ async function runWorker(config: Config): Promise<void> {
 }
 
 /**
- * Every worker keeps DB_POOL_SIZE connections and one listener: check that PostgreSQL accepts
- * them all before starting any, rather than failing bookings under load.
+ * Every worker keeps DB_POOL_SIZE connections, BOOKING_PIPELINES pipelined allocation connections
+ * and one listener: check that PostgreSQL accepts them all before starting any, rather than
+ * failing bookings under load.
  */
 async function checkConnectionBudget(dbHandle: DbHandle, config: Config): Promise<void> {
   const { rows } = await dbHandle.pool.query<{ max: number; reserved: number }>(
@@ -271,13 +272,13 @@ async function checkConnectionBudget(dbHandle: DbHandle, config: Config): Promis
             current_setting('superuser_reserved_connections')::int AS reserved`,
   );
   const row = rows[0] as { max: number; reserved: number };
-  const needed = config.workers * (config.dbPoolSize + 1);
+  const needed = config.workers * (config.dbPoolSize + config.bookingPipelines + 1);
   const allowed = row.max - row.reserved;
   if (needed > allowed)
     throw new Error(
-      `WORKERS=${config.workers} x (DB_POOL_SIZE=${config.dbPoolSize} + 1 listener) = ${needed} connections, ` +
-        `but PostgreSQL accepts ${allowed} (max_connections ${row.max} - ${row.reserved} reserved). ` +
-        'Lower WORKERS or DB_POOL_SIZE.',
+      `WORKERS=${config.workers} x (DB_POOL_SIZE=${config.dbPoolSize} + BOOKING_PIPELINES=${config.bookingPipelines} ` +
+        `+ 1 listener) = ${needed} connections, but PostgreSQL accepts ${allowed} ` +
+        `(max_connections ${row.max} - ${row.reserved} reserved). Lower WORKERS, DB_POOL_SIZE or BOOKING_PIPELINES.`,
     );
 }
 

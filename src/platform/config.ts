@@ -46,6 +46,13 @@ export interface Config {
   embeddedPgPort: number;
   /** Largest number of reservations committed in one allocation transaction. */
   bookingBatchSize: number;
+  /**
+   * Pipelined connections for the allocation lanes (0: every batch on the pool, one at a time per
+   * ticket type); see src/platform/db/pipelined.ts.
+   */
+  bookingPipelines: number;
+  /** Batches of one ticket type in flight at once on its pipelined connection. */
+  bookingPipelineDepth: number;
   /** Reservations allowed to wait per ticket type in this process before 503. */
   bookingQueueLimit: number;
   /** Reservations allowed to wait over all ticket types in this process before 503. */
@@ -162,6 +169,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     dbPoolMin: int('DB_POOL_MIN', 4, 0, 500),
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
     bookingBatchSize: int('BOOKING_BATCH_SIZE', 1000, 1, 5000),
+    bookingPipelines: int('BOOKING_PIPELINES', 4, 0, 64),
+    bookingPipelineDepth: int('BOOKING_PIPELINE_DEPTH', 2, 1, 16),
     bookingQueueLimit: int('BOOKING_QUEUE_LIMIT', 5000, 1, 1_000_000),
     bookingWaitingLimit: int('BOOKING_WAITING_LIMIT', 20_000, 1, 10_000_000),
     expirySweepMs: int('EXPIRY_SWEEP_MS', 1000, 50, 60_000),

@@ -14,6 +14,14 @@ import {
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { bulkUsers } from '../helpers/users.js';
 
+function deferred() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { gate, release };
+}
+
 function countBy(values: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
@@ -384,20 +392,40 @@ describe('zero overselling under concurrency', () => {
     const event = await createEvent(t.app, admin, {
       ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 1 }],
     });
-    const buyers = await bulkUsers(t.app, 40);
+    const buyers = await bulkUsers(t.app, 41);
     const lanesBefore = t.app.ctx.bookings.laneStats().batches;
-    const toDatabase = vi.spyOn(BookingsRepository.prototype, 'reserveBatch');
+    // The database decides the first two batches at once; their answers are held back here, as
+    // if the server's event loop were busy, while the next requests reach the lane.
+    const answer = deferred();
+    const original = BookingsRepository.prototype.reserveBatch;
+    const toDatabase = vi
+      .spyOn(BookingsRepository.prototype, 'reserveBatch')
+      .mockImplementation(async function (this: BookingsRepository, ...args) {
+        const result = await original.apply(this, args);
+        await answer.gate;
+        return result;
+      });
+    const calls = async (n: number) => {
+      while (toDatabase.mock.calls.length < n) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const book = (b: Session) => reserve(t.app, b, { eventId: event.id, quantity: 1 });
     try {
-      // All 40 wait for the event's first directory read, then reach the lane at once: the first
-      // runs alone, the other 39 queue while it sells the only seat.
-      const results = await Promise.all(
-        buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })),
-      );
-      expect(countBy(results.map((r) => String(r.statusCode)))).toEqual({ '201': 1, '409': 39 });
-      for (const r of results.filter((x) => x.statusCode === 409))
-        expect(r.json().error.code).toBe('SOLD_OUT');
-      expect(t.app.ctx.bookings.laneStats().batches - lanesBefore).toBe(2);
-      expect(toDatabase).toHaveBeenCalledTimes(1);
+      // One buyer takes the only seat. One more batch is written behind it on the pipelined
+      // connection (depth 2) and decided by the database; the 39 after that queue in the lane.
+      const first = book(buyers[0] as Session);
+      await calls(1);
+      const second = book(buyers[1] as Session);
+      await calls(2);
+      const queued = buyers.slice(2).map(book);
+      while (t.app.ctx.bookings.laneStats().waiting < 39)
+        await new Promise((resolve) => setImmediate(resolve));
+      answer.release();
+      const results = await Promise.all([first, second, ...queued]);
+      expect(countBy(results.map((r) => String(r.statusCode)))).toEqual({ '201': 1, '409': 40 });
+      for (const r of results.slice(1)) expect(r.json().error.code).toBe('SOLD_OUT');
+      expect(t.app.ctx.bookings.laneStats().batches - lanesBefore).toBe(3);
+      // The queued 39 got their 409 from the mark the first batch set: no third round trip.
+      expect(toDatabase).toHaveBeenCalledTimes(2);
     } finally {
       toDatabase.mockRestore();
     }

@@ -534,7 +534,9 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const tooMany = start({ ...clusterEnv, WORKERS: '64', DB_POOL_SIZE: '20' }, 'built');
     running.push(tooMany);
     expect(await tooMany.exited).toBe(1);
-    expect(tooMany.output()).toMatch(/WORKERS=64 x \(DB_POOL_SIZE=20 \+ 1 listener\) = 1344 connections/);
+    expect(tooMany.output()).toMatch(
+      /WORKERS=64 x \(DB_POOL_SIZE=20 \+ BOOKING_PIPELINES=4 \+ 1 listener\) = 1600 connections/,
+    );
     expect(tooMany.output()).not.toContain('Evently is running');
     expect(existsSync(path.join(clusterDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 180_000);

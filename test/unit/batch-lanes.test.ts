@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BatchLanes } from '../../src/modules/bookings/batch-lanes.js';
 import { isConcurrentWriteFailure } from '../../src/platform/db/errors.js';
 import { DomainError } from '../../src/platform/http/errors.js';
+
+/** Resolves after the end of the current event-loop turn, where lanes send their batches. */
+const turnEnd = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function deferred() {
   let release!: () => void;
@@ -12,7 +15,11 @@ function deferred() {
 }
 
 describe('BatchLanes (natural batching)', () => {
-  it('runs the first request alone at once and batches those that arrive while it commits', async () => {
+  // A test that ends inside the end of a turn (answers are settled there) must not start the next
+  // one there: work that arrives while the turn end runs is run at once (atTurnEnd).
+  beforeEach(turnEnd);
+
+  it('sends the requests of one turn as one batch at its end, and batches those that arrive while it commits', async () => {
     const batches: number[][] = [];
     const first = deferred();
     const lanes = new BatchLanes<number, number>({
@@ -24,11 +31,21 @@ describe('BatchLanes (natural batching)', () => {
         return items.map((i) => i * 2);
       },
     });
-    const results = [lanes.submit('t', 1)];
-    for (let i = 2; i <= 5; i++) results.push(lanes.submit('t', i));
+    const results = [lanes.submit('t', 1), lanes.submit('t', 2)];
+    // Nothing is sent before the turn ends: no timer, but the whole turn's requests go together.
+    expect(batches).toEqual([]);
+    await turnEnd();
+    expect(batches).toEqual([[1, 2]]);
+    for (let i = 3; i <= 5; i++) results.push(lanes.submit('t', i));
+    await turnEnd();
+    // One batch in flight at a time (depth 1): the rest wait for it.
+    expect(batches).toEqual([[1, 2]]);
     first.release();
     expect(await Promise.all(results)).toEqual([2, 4, 6, 8, 10]);
-    expect(batches).toEqual([[1], [2, 3, 4, 5]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('bounds the batch size', async () => {
@@ -46,7 +63,7 @@ describe('BatchLanes (natural batching)', () => {
     const all = Array.from({ length: 8 }, (_, i) => lanes.submit('t', i));
     hold.release();
     await Promise.all(all);
-    expect(sizes).toEqual([1, 3, 3, 1]);
+    expect(sizes).toEqual([3, 3, 2]);
   });
 
   it('keeps lanes of different keys independent', async () => {
@@ -74,6 +91,7 @@ describe('BatchLanes (natural batching)', () => {
       },
     });
     const running = lanes.submit('t', 0);
+    await turnEnd();
     const queued = [lanes.submit('t', 1), lanes.submit('t', 2)];
     await expect(lanes.submit('t', 3)).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
@@ -95,15 +113,16 @@ describe('BatchLanes (natural batching)', () => {
         return items;
       },
     });
-    // Each lane's first request runs at once; the others wait: two in lane a, one in lane b.
-    const accepted = [lanes.submit('a', 0), lanes.submit('a', 1), lanes.submit('a', 2)];
-    accepted.push(lanes.submit('b', 10), lanes.submit('b', 11));
+    // Each lane's first batch is sent at the end of the turn; the others wait: two in lane a, one in b.
+    const accepted = [lanes.submit('a', 0), lanes.submit('b', 10)];
+    await turnEnd();
+    accepted.push(lanes.submit('a', 1), lanes.submit('a', 2), lanes.submit('b', 11));
     expect(lanes.stats().waiting).toBe(3);
     await expect(lanes.submit('c', 20)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });
     expect(lanes.stats().lanes).toBe(2);
     await expect(lanes.submit('a', 3)).rejects.toMatchObject({ status: 503 });
     hold.release();
-    expect(await Promise.all(accepted)).toEqual([0, 1, 2, 10, 11]);
+    expect(await Promise.all(accepted)).toEqual([0, 10, 1, 2, 11]);
     // Once they are answered, there is room again.
     expect(await lanes.submit('c', 21)).toBe(21);
   });
@@ -122,6 +141,7 @@ describe('BatchLanes (natural batching)', () => {
       },
     });
     const first = lanes.submit('t', 1);
+    await turnEnd();
     const rest = [12, 13, 14].map((n) => lanes.submit('t', n));
     hold.release();
     await first;
@@ -160,7 +180,9 @@ describe('BatchLanes (natural batching)', () => {
 
   it('runs a batch that met a concurrent write once more as a whole, without splitting it', async () => {
     const { lanes, batches, release } = rerunningLanes((run) => (run === 2 ? concurrentWrite() : undefined));
-    const all = [1, 2, 3, 4].map((n) => lanes.submit('t', n));
+    const all = [lanes.submit('t', 1)];
+    await turnEnd();
+    all.push(...[2, 3, 4].map((n) => lanes.submit('t', n)));
     release();
     expect(await Promise.all(all)).toEqual([10, 20, 30, 40]);
     expect(batches).toEqual([[1], [2, 3, 4], [2, 3, 4]]);
@@ -172,6 +194,7 @@ describe('BatchLanes (natural batching)', () => {
       items.includes(3) || items.length > 1 ? concurrentWrite() : undefined,
     );
     const first = lanes.submit('t', 1);
+    await turnEnd();
     const rest = [2, 3, 4].map((n) => lanes.submit('t', n));
     release();
     await first;
@@ -186,5 +209,91 @@ describe('BatchLanes (natural batching)', () => {
     release();
     await expect(lanes.submit('t', 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(batches).toEqual([[1]]);
+  });
+
+  describe('pipelined (depth 2)', () => {
+    /** Lanes whose batches wait until released, one gate per batch, in the order they were sent. */
+    function gatedLanes(
+      options: { runsAlone?: (item: number) => boolean; onLaneIdle?: (key: string) => void } = {},
+    ) {
+      const sent: { items: number[]; release: () => void }[] = [];
+      const lanes = new BatchLanes<number, number>({
+        maxBatch: 10,
+        maxQueue: 100,
+        depth: 2,
+        ...options,
+        runBatch: async (_key, items) => {
+          const gate = deferred();
+          sent.push({ items, release: gate.release });
+          await gate.gate;
+          return items.map((i) => -i);
+        },
+      });
+      return { lanes, sent, batches: () => sent.map((b) => b.items) };
+    }
+
+    it('sends the next batch while one runs, and gathers the rest until one is answered', async () => {
+      const { lanes, sent, batches } = gatedLanes();
+      const results = [lanes.submit('t', 1)];
+      await turnEnd();
+      results.push(lanes.submit('t', 2), lanes.submit('t', 3));
+      await turnEnd();
+      expect(batches()).toEqual([[1], [2, 3]]);
+      results.push(lanes.submit('t', 4));
+      await turnEnd();
+      results.push(lanes.submit('t', 5));
+      await turnEnd();
+      // Two in flight: 4 and 5 wait.
+      expect(batches()).toEqual([[1], [2, 3]]);
+      // The first is answered while the second still runs: the next batch is gathered until the
+      // end of that turn, and takes everything queued.
+      sent[0]?.release();
+      expect(await results[0]).toBe(-1);
+      await turnEnd();
+      expect(batches()).toEqual([[1], [2, 3], [4, 5]]);
+      sent[1]?.release();
+      sent[2]?.release();
+      expect(await Promise.all(results)).toEqual([-1, -2, -3, -4, -5]);
+    });
+
+    it('runs a batch that must run alone with nothing else in flight, and sends nothing beside it', async () => {
+      const { lanes, sent, batches } = gatedLanes({ runsAlone: (item) => item >= 100 });
+      const results = [lanes.submit('t', 1)];
+      await turnEnd();
+      results.push(lanes.submit('t', 100), lanes.submit('t', 2));
+      await turnEnd();
+      // [100, 2] must run alone: it waits for [1] although the depth allows two.
+      expect(batches()).toEqual([[1]]);
+      sent[0]?.release();
+      await results[0];
+      await turnEnd();
+      expect(batches()).toEqual([[1], [100, 2]]);
+      results.push(lanes.submit('t', 3));
+      await turnEnd();
+      expect(batches()).toEqual([[1], [100, 2]]);
+      sent[1]?.release();
+      await Promise.all(results.slice(0, 3));
+      await turnEnd();
+      expect(batches()).toEqual([[1], [100, 2], [3]]);
+      sent[2]?.release();
+      expect(await Promise.all(results)).toEqual([-1, -100, -2, -3]);
+    });
+
+    it('tells when a lane has nothing queued or in flight any more', async () => {
+      const idle: string[] = [];
+      const { lanes, sent } = gatedLanes({ onLaneIdle: (key) => idle.push(key) });
+      const results = [lanes.submit('a', 1), lanes.submit('b', 2)];
+      await turnEnd();
+      sent[0]?.release();
+      await results[0];
+      await turnEnd();
+      expect(idle).toEqual(['a']);
+      expect(lanes.stats().lanes).toBe(1);
+      sent[1]?.release();
+      await results[1];
+      await turnEnd();
+      expect(idle).toEqual(['a', 'b']);
+      expect(lanes.stats().lanes).toBe(0);
+    });
   });
 });

@@ -80,4 +80,17 @@ describe('loadConfig', () => {
     for (const bad of ['0', '65', 'two'])
       expect(() => loadConfig({ WORKERS: bad }, [])).toThrow(/WORKERS must be an integer from 1 to 64/);
   });
+
+  it('pipelines the allocation on four connections, two batches deep, unless told otherwise', () => {
+    expect(loadConfig({}, [])).toMatchObject({ bookingPipelines: 4, bookingPipelineDepth: 2 });
+    expect(loadConfig({ BOOKING_PIPELINES: '0' }, []).bookingPipelines).toBe(0);
+    expect(loadConfig({ BOOKING_PIPELINE_DEPTH: '1' }, []).bookingPipelineDepth).toBe(1);
+    expect(() => loadConfig({ BOOKING_PIPELINES: '65' }, [])).toThrow(
+      /BOOKING_PIPELINES must be an integer from 0 to 64/,
+    );
+    for (const bad of ['0', '17', 'deep'])
+      expect(() => loadConfig({ BOOKING_PIPELINE_DEPTH: bad }, [])).toThrow(
+        /BOOKING_PIPELINE_DEPTH must be an integer from 1 to 16/,
+      );
+  });
 });

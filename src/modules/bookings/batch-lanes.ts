@@ -1,6 +1,9 @@
-// Natural batching: one writer per key (ticket type) per process. The first request of an idle
-// lane runs at once; requests arriving while a batch commits wait and form the next batch, so
-// light load pays no added latency and heavy load shares one transaction among many requests.
+// Natural batching: one writer per key (ticket type) per process. The requests that one turn of
+// the event loop reads form one batch, sent at the end of that turn; requests arriving while the
+// lane's batches are in flight wait and form the next batch, so light load pays no added latency
+// (no timer: the turn end comes microseconds later) and heavy load shares one transaction among
+// many requests. With a pipelined connection (depth 2) the next batch is already queued at the
+// database while the one before it runs.
 import { DomainError } from '../../platform/http/errors.js';
 import { atTurnEnd } from '../../platform/http/turn-end-writes.js';
 
@@ -12,7 +15,12 @@ interface Pending<T, R> {
 
 interface Lane<T, R> {
   queue: Pending<T, R>[];
-  running: boolean;
+  /** Batches sent and not yet answered. */
+  inFlight: number;
+  /** The batch in flight must run alone (runsAlone): nothing else is sent until it is answered. */
+  alone: boolean;
+  /** A pump is due at the end of this turn of the event loop. */
+  scheduled: boolean;
 }
 
 export interface BatchLanesOptions<T, R> {
@@ -25,6 +33,16 @@ export interface BatchLanesOptions<T, R> {
    */
   maxWaiting?: number;
   runBatch: (key: string, items: T[]) => Promise<R[]>;
+  /**
+   * Batches of one lane that may be in flight at once (default 1). Above 1 the next batch is sent
+   * while the one before it runs; runBatch must then run a lane's batches one after the other, in
+   * the order it was called (a pipelined connection does).
+   */
+  depth?: number;
+  /** An item whose batch must be the only one of its lane in flight (one that needs a transaction). */
+  runsAlone?: (item: T) => boolean;
+  /** The lane of this key has nothing queued or in flight any more. */
+  onLaneIdle?: (key: string) => void;
   /**
    * A failure after which the whole batch is worth one more try before its requests are split:
    * one that says the batch met a concurrent write and wrote nothing (a serialization failure).
@@ -57,16 +75,15 @@ export class BatchLanes<T, R> {
       return Promise.reject(overloaded());
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { queue: [], running: false };
+      lane = { queue: [], inFlight: 0, alone: false, scheduled: false };
       this.lanes.set(key, lane);
     }
     if (lane.queue.length >= this.options.maxQueue) return Promise.reject(overloaded());
     const promise = new Promise<R>((resolve, reject) => lane.queue.push({ item, resolve, reject }));
     this.waiting++;
-    if (!lane.running) {
-      lane.running = true;
-      void this.drain(key, lane);
-    }
+    // At the end of this turn, so every request the turn reads joins one batch. The turn end is
+    // not a timer: with one request in flight it comes a few microseconds later.
+    this.pumpAtTurnEnd(key, lane);
     return promise;
   }
 
@@ -88,23 +105,55 @@ export class BatchLanes<T, R> {
     return batch;
   }
 
+  private pumpAtTurnEnd(key: string, lane: Lane<T, R>): void {
+    if (lane.scheduled) return;
+    lane.scheduled = true;
+    atTurnEnd(() => {
+      lane.scheduled = false;
+      this.pump(key, lane);
+      this.closeIfIdle(key, lane);
+    });
+  }
+
   /**
-   * Runs batch after batch. As soon as a batch is decided, the next one starts, and only then
-   * are the finished batch's requests answered, at the end of this turn of the event loop:
-   * writing a few hundred responses must not delay the next batch's query while the lock is free.
-   * Their answers are written in that same turn end (atTurnEnd), not one turn later.
+   * Sends the lane's next batches while fewer than `depth` are in flight. As soon as a batch is
+   * answered the next one is sent, and only then are the answered batch's requests answered, at
+   * the end of this turn of the event loop (atTurnEnd), so writing a few hundred responses never
+   * delays the database's next batch.
    */
-  private async drain(key: string, lane: Lane<T, R>): Promise<void> {
-    let running = this.runSafely(key, this.takeBatch(lane));
-    for (;;) {
-      const settle = await running;
-      const more = lane.queue.length > 0;
-      if (more) running = this.runSafely(key, this.takeBatch(lane));
-      atTurnEnd(settle);
-      if (!more) break;
+  private pump(key: string, lane: Lane<T, R>): void {
+    const depth = this.options.depth ?? 1;
+    const runsAlone = this.options.runsAlone;
+    while (lane.queue.length > 0 && !lane.alone && lane.inFlight < depth) {
+      const size = Math.min(lane.queue.length, this.options.maxBatch);
+      let alone = false;
+      for (let i = 0; runsAlone && !alone && i < size; i++)
+        alone = runsAlone((lane.queue[i] as Pending<T, R>).item);
+      if (alone && lane.inFlight > 0) break;
+      const batch = this.takeBatch(lane);
+      lane.inFlight++;
+      lane.alone = alone;
+      void this.runSafely(key, batch)
+        .catch((error: unknown) => () => {
+          for (const pending of batch) pending.reject(error instanceof DomainError ? error : overloaded());
+        })
+        .then((settle) => {
+          lane.inFlight--;
+          if (alone) lane.alone = false;
+          // The database has nothing of this lane left to run: the next batch goes at once.
+          // Otherwise it is busy with the next batch already, and this turn's end gathers more.
+          if (lane.inFlight === 0) this.pump(key, lane);
+          else if (lane.queue.length > 0) this.pumpAtTurnEnd(key, lane);
+          atTurnEnd(settle);
+          this.closeIfIdle(key, lane);
+        });
     }
-    lane.running = false;
+  }
+
+  private closeIfIdle(key: string, lane: Lane<T, R>): void {
+    if (lane.inFlight > 0 || lane.queue.length > 0 || lane.scheduled || this.lanes.get(key) !== lane) return;
     this.lanes.delete(key);
+    this.options.onLaneIdle?.(key);
   }
 
   /**

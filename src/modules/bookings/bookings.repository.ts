@@ -94,10 +94,11 @@ export class BookingsRepository {
    * ticket type and the buyers' existing counters, decides in arrival order, creates first-time
    * buyers' counters and writes every hold, returning a decision per request; 40001 if a new
    * buyer's counter appeared meanwhile. Run it inside a transaction to add more writes
-   * (idempotency responses).
+   * (idempotency responses), or on a lane's pipelined connection (one statement, its own
+   * transaction) while the lane's previous batch still runs.
    */
   async reserveBatch(
-    executor: Trx | undefined,
+    executor: Trx | Db | undefined,
     ticketTypeId: string,
     requests: BatchRequest[],
   ): Promise<BatchResult> {

@@ -3,7 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { groupBy } from '../../platform/collections.js';
+import type { Db } from '../../platform/db/database.js';
 import { isConcurrentWriteFailure } from '../../platform/db/errors.js';
+import type { PipelinedConnections, PipelineLease } from '../../platform/db/pipelined.js';
 import type { Database, TicketRow } from '../../platform/db/schema.js';
 import { decodeStartKey, keysetPage } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
@@ -23,6 +25,10 @@ import type { PaymentProvider } from './payments.js';
 import type { SoldOutMarks } from './sold-out.js';
 
 type Trx = Transaction<Database>;
+
+/** A reservation whose batch must be a transaction: it stores an Idempotency-Key's answer. */
+const needsTransaction = (item: ReserveItem): boolean =>
+  item.idempotency !== undefined || item.link !== undefined;
 
 export interface Booking {
   id: string;
@@ -74,6 +80,14 @@ type ReserveOutcome = { ok: true; booking: Booking } | { ok: false; error: Domai
 
 export interface BookingsServiceOptions {
   maxBatch: number;
+  /**
+   * Pipelined connections for the allocation batches that need no transaction: a lane sends its
+   * next batch while the one before it runs (docs/performance.md, "Pipelined allocation"). Without
+   * them every batch runs on the pool, one at a time per lane.
+   */
+  pipelines?: PipelinedConnections;
+  /** Batches of one lane in flight at once on its pipelined connection (default 2). */
+  pipelineDepth?: number;
   maxQueue: number;
   maxWaiting?: number;
   onBatchFailure?: (error: unknown, size: number) => void;
@@ -180,6 +194,9 @@ function ticketCode(): string {
 
 export class BookingsService {
   private readonly lanes: BatchLanes<ReserveItem, ReserveOutcome>;
+  private readonly pipelines: PipelinedConnections | undefined;
+  /** The pipelined connection of each running lane, by ticket type. */
+  private readonly leases = new Map<string, PipelineLease>();
 
   constructor(
     private readonly repo: BookingsRepository,
@@ -190,10 +207,18 @@ export class BookingsService {
     private readonly soldOut: SoldOutMarks,
     options: BookingsServiceOptions,
   ) {
+    this.pipelines = options.pipelines?.size ? options.pipelines : undefined;
     this.lanes = new BatchLanes({
       maxBatch: options.maxBatch,
       maxQueue: options.maxQueue,
       maxWaiting: options.maxWaiting,
+      depth: this.pipelines ? (options.pipelineDepth ?? 2) : 1,
+      // A batch that stores Idempotency-Key answers is a transaction: on the pool, alone.
+      runsAlone: needsTransaction,
+      onLaneIdle: (ticketTypeId) => {
+        this.leases.get(ticketTypeId)?.release();
+        this.leases.delete(ticketTypeId);
+      },
       runBatch: (ticketTypeId, items) => this.reserveBatch(ticketTypeId, items),
       // A batch that lost to a concurrent write wrote nothing: evently_reserve_batch raises 40001
       // when a first-time buyer's counter appeared during the batch (migration 0010), and the
@@ -274,7 +299,9 @@ export class BookingsService {
       return items.map((): ReserveOutcome => ({ ok: false, error: soldOut() }));
     }
     const requests = items.map((i) => ({ id: i.bookingId, userId: i.userId, quantity: i.quantity }));
-    const decide = async (executor?: Trx): Promise<{ outcomes: ReserveOutcome[]; remaining?: number }> => {
+    const decide = async (
+      executor?: Trx | Db,
+    ): Promise<{ outcomes: ReserveOutcome[]; remaining?: number }> => {
       const result = await this.repo.reserveBatch(executor, ticketTypeId, requests);
       const rejectAll = (error: DomainError) => ({
         outcomes: items.map((): ReserveOutcome => ({ ok: false, error })),
@@ -296,7 +323,8 @@ export class BookingsService {
         if ('ok' in decision) return { ok: true, booking: newHold(item) };
         return { ok: false, error: decisionError(decision) };
       });
-      if (executor) {
+      if (executor?.isTransaction) {
+        const trx = executor as Trx;
         const completions = outcomes.flatMap((outcome, i) => {
           const scope = items[i]?.idempotency;
           return outcome.ok && scope ? [{ scope, status: 201, body: outcome.booking }] : [];
@@ -305,8 +333,8 @@ export class BookingsService {
           const scope = items[i]?.link;
           return outcome.ok && scope ? [{ scope, bookingId: outcome.booking.id }] : [];
         });
-        const completed = await this.idempotency.completeMany(executor, completions);
-        const linked = await this.idempotency.linkHolds(executor, links);
+        const completed = await this.idempotency.completeMany(trx, completions);
+        const linked = await this.idempotency.linkHolds(trx, links);
         // A key taken over by a retry while this request waited (its lease lapsed): its hold
         // must not be written beside the retry's. The batch rolls back; run alone, that request
         // gets keyTakenOver and its neighbours their holds (BatchLanes splits a failed batch).
@@ -314,14 +342,25 @@ export class BookingsService {
       }
       return { outcomes, remaining: result.remaining };
     };
-    const { outcomes, remaining } = items.some((i) => i.idempotency || i.link)
+    const { outcomes, remaining } = items.some(needsTransaction)
       ? await this.repo.transaction((trx) => decide(trx))
-      : await decide();
+      : await decide(this.pipelineOf(ticketTypeId));
     // A batch saw the ticket type's row under its lock: renew the sold-out mark, or drop it at
     // once when seats came back (a probe that found them, say, after a lost reopen signal).
     if (remaining === 0) this.soldOut.mark(ticketTypeId);
     else if (remaining !== undefined) this.soldOut.reopen([ticketTypeId]);
     return outcomes;
+  }
+
+  /** The lane's pipelined connection, leased when its first batch needs it; none without pipelines. */
+  private pipelineOf(ticketTypeId: string): Db | undefined {
+    if (!this.pipelines) return undefined;
+    let lease = this.leases.get(ticketTypeId);
+    if (!lease) {
+      lease = this.pipelines.lease();
+      this.leases.set(ticketTypeId, lease);
+    }
+    return lease.db;
   }
 
   /** Phase 2 of a two-phase booking. */

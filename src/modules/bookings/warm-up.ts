@@ -12,20 +12,23 @@ export async function warmAllocationConnections(
   db: Db,
   count: number,
   log: FastifyBaseLogger,
+  /** The lanes' pipelined connections (AppContext.pipelines.all()), each rehearsed too. */
+  pipelined: Db[] = [],
 ): Promise<void> {
-  if (count <= 0) return;
+  if (count <= 0 && pipelined.length === 0) return;
   const started = performance.now();
   try {
     const outcomes: unknown[] = [];
-    await warmConnections(db, count, async (connection) => {
+    const rehearse = async (connection: Db) => {
       outcomes.push(await new BookingsRepository(connection).rehearseReservation());
-    });
+    };
+    await Promise.all([warmConnections(db, count, rehearse), ...pipelined.map(rehearse)]);
     const incomplete = outcomes.filter((o) => typeof o !== 'object' || o === null || !('ok' in o));
     if (incomplete.length > 0)
       log.warn({ outcomes: incomplete }, 'a connection rehearsal did not reach a hold');
     else
       log.info(
-        { connections: count, ms: Math.round(performance.now() - started) },
+        { connections: count, pipelined: pipelined.length, ms: Math.round(performance.now() - started) },
         'database connections warmed',
       );
   } catch (err) {
