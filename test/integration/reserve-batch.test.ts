@@ -75,45 +75,54 @@ describe('evently_reserve_batch (one batch, one round trip)', () => {
 
   it('never grants more than available nor past the limit, and grants greedily (property)', async () => {
     const users = await bulkUsers(t.app, 4);
+    const picks = fc.array(fc.record({ user: fc.nat(3), quantity: fc.integer({ min: 1, max: 5 }) }), {
+      maxLength: 25,
+    });
     await fc.assert(
+      // Two batches on one ticket type: the second meets the first one's counters and seats, so
+      // both the batch granted whole (0015) and the one decided request by request are exercised
+      // with buyers who already hold tickets.
       fc.asyncProperty(
-        fc.integer({ min: 0, max: 12 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.record({ user: fc.nat(3), quantity: fc.integer({ min: 1, max: 5 }) }), { maxLength: 25 }),
-        async (capacity, limit, picks) => {
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 1, max: 8 }),
+        picks,
+        picks,
+        async (capacity, limit, firstPicks, secondPicks) => {
           const event = await createEvent(t.app, admin, {
             maxTicketsPerUser: limit,
             ticketTypes: [{ name: 'GA', priceCents: 100, capacity }],
           });
-          const requests = picks.map((p) => ({
-            id: randomUUID(),
-            userId: users[p.user]?.userId as string,
-            quantity: p.quantity,
-          }));
-          const result = await batch(event.ticketTypes[0].id, requests);
-          if (result.status !== 'ok') throw new Error(result.status);
           // The same rule, replayed in the test: first come, first served.
           let left = capacity;
           const held = new Map<string, number>();
-          requests.forEach((r, i) => {
-            const decision = result.results[i];
-            const mine = held.get(r.userId) ?? 0;
-            if (left === 0) expect(decision).toEqual({ code: 'SOLD_OUT' });
-            else if (mine + r.quantity > limit)
-              expect(decision).toEqual({ code: 'TICKET_LIMIT_EXCEEDED', limit, alreadyHeld: mine });
-            else if (r.quantity > left)
-              expect(decision).toEqual({ code: 'INSUFFICIENT_AVAILABILITY', available: left });
-            else {
-              expect(decision).toEqual({ ok: true });
-              left -= r.quantity;
-              held.set(r.userId, mine + r.quantity);
-            }
-          });
-          expect(result.remaining).toBe(left);
+          for (const batchPicks of [firstPicks, secondPicks]) {
+            const requests = batchPicks.map((p) => ({
+              id: randomUUID(),
+              userId: users[p.user]?.userId as string,
+              quantity: p.quantity,
+            }));
+            const result = await batch(event.ticketTypes[0].id, requests);
+            if (result.status !== 'ok') throw new Error(result.status);
+            requests.forEach((r, i) => {
+              const decision = result.results[i];
+              const mine = held.get(r.userId) ?? 0;
+              if (left === 0) expect(decision).toEqual({ code: 'SOLD_OUT' });
+              else if (mine + r.quantity > limit)
+                expect(decision).toEqual({ code: 'TICKET_LIMIT_EXCEEDED', limit, alreadyHeld: mine });
+              else if (r.quantity > left)
+                expect(decision).toEqual({ code: 'INSUFFICIENT_AVAILABILITY', available: left });
+              else {
+                expect(decision).toEqual({ ok: true });
+                left -= r.quantity;
+                held.set(r.userId, mine + r.quantity);
+              }
+            });
+            expect(result.remaining).toBe(left);
+          }
           await expectInventoryConsistent(t.app, admin, event.id);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 

@@ -34,7 +34,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql.raw(`ALTER FUNCTION ${SIGNATURE} SET enable_seqscan = off`).execute(db);
 }
 
-const RESERVE_BATCH_NEW_BUYERS = `
+export const RESERVE_BATCH_NEW_BUYERS = `
 CREATE FUNCTION evently_reserve_batch(p_ticket_type uuid, p_ids uuid[], p_users uuid[], p_quantities integer[])
 RETURNS jsonb LANGUAGE plpgsql
 -- 0009: the counters are read through their primary key whatever the statistics say.

@@ -14,6 +14,7 @@ import * as m0011 from './0011_idempotency_hold_link.js';
 import * as m0012 from './0012_idempotency_owner.js';
 import * as m0013 from './0013_rollups_by_currency.js';
 import * as m0014 from './0014_rollup_trigger_plans.js';
+import * as m0015 from './0015_reserve_batch_fast_path.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_idempotency_owner': m0012,
   '0013_rollups_by_currency': m0013,
   '0014_rollup_trigger_plans': m0014,
+  '0015_reserve_batch_fast_path': m0015,
 };
