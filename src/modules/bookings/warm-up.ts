@@ -12,7 +12,11 @@ export async function warmAllocationConnections(
   db: Db,
   count: number,
   log: FastifyBaseLogger,
-  /** The lanes' pipelined connections (AppContext.pipelines.all()), each rehearsed too. */
+  /**
+   * The lanes' pipelined connections (AppContext.pipelines.all()), each rehearsed too. The
+   * rehearsal is a transaction, which a pipelined connection can run only with nothing else on
+   * it: call this before the server takes requests.
+   */
   pipelined: Db[] = [],
 ): Promise<void> {
   if (count <= 0 && pipelined.length === 0) return;
