@@ -34,10 +34,7 @@ export function createDb(connectionString: string, poolSize: number, options: Po
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    plugins: [new CamelCasePlugin()],
-  });
+  const db = kyselyOver(pool);
   let closed = false;
   return {
     db,
@@ -48,6 +45,17 @@ export function createDb(connectionString: string, poolSize: number, options: Po
       await db.destroy();
     },
   };
+}
+
+/**
+ * Evently's Kysely over a pg pool, or over anything that hands out connections as one does (the
+ * pipelined connections of src/platform/db/pipelined.ts): column names camelCased.
+ */
+export function kyselyOver(pool: pg.Pool): Db {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
 }
 
 /**

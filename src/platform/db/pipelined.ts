@@ -10,10 +10,8 @@
 //
 // Only single statements belong here. A transaction on a pipelined connection would take in the
 // statements queued behind its BEGIN; a lane runs a batch that needs one alone, on the pool.
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Db } from './database.js';
-import type { Database } from './schema.js';
+import { type Db, kyselyOver } from './database.js';
 
 interface Slot {
   client: pg.Client | undefined;
@@ -84,15 +82,10 @@ export class PipelinedConnections {
     // Kysely asks its pool for a connection per query; every query of this slot gets the same
     // pipelined client, concurrently, and "releasing" it does nothing.
     const pool = {
-      connect: async () => {
-        return slot.client ?? (await this.connect(slot));
-      },
+      connect: async () => slot.client ?? this.connect(slot),
       end: async () => {},
     };
-    slot.db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }),
-      plugins: [new CamelCasePlugin()],
-    });
+    slot.db = kyselyOver(pool as unknown as pg.Pool);
     return slot;
   }
 
