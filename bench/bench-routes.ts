@@ -11,6 +11,7 @@ import type { Booking } from '../src/modules/bookings/bookings.service.js';
 import { caller } from '../src/platform/http/auth-guard.js';
 import { DomainError, isUuid, notFound } from '../src/platform/http/errors.js';
 import { errors } from '../src/platform/http/schemas.js';
+import { timeOrderedId } from '../src/platform/ids.js';
 
 interface LockedRow {
   ticketTypeId: string;
@@ -148,7 +149,8 @@ export const benchRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         await sql`
           UPDATE user_event_tickets SET quantity = quantity + ${quantity}::int
            WHERE user_id = ${userId} AND event_id = ${eventId}`.execute(trx);
-        const id = randomUUID();
+        // The product's booking ids, so both write the same primary key the same way.
+        const id = timeOrderedId();
         const expiresAt = new Date(tt.dbNow.getTime() + tt.holdTtlSeconds * 1000);
         await sql`
           INSERT INTO bookings (id, user_id, event_id, ticket_type_id, quantity, status, amount_cents, currency,

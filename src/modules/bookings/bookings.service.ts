@@ -1,5 +1,5 @@
 // The booking engine: batched reservations, payment, cancellation, expiry and history.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { groupBy } from '../../platform/collections.js';
@@ -9,6 +9,7 @@ import type { PipelinedConnections, PipelineLease } from '../../platform/db/pipe
 import type { Database, TicketRow } from '../../platform/db/schema.js';
 import { decodeStartKey, keysetPage } from '../../platform/http/cursor.js';
 import { DomainError, isUuid, notFound } from '../../platform/http/errors.js';
+import { timeOrderedId } from '../../platform/ids.js';
 import type { EventDirectory } from '../events/event-directory.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import { type Event, toEvent } from '../events/events.service.js';
@@ -273,7 +274,8 @@ export class BookingsService {
     if (this.soldOut.isSoldOut(ticketTypeId)) throw soldOut();
 
     const outcome = await this.lanes.submit(ticketTypeId, {
-      bookingId: randomUUID(),
+      // Time-ordered, so the holds of a rush append to the primary key's right edge (decision #36).
+      bookingId: timeOrderedId(),
       userId,
       eventId: input.eventId,
       quantity: input.quantity,
