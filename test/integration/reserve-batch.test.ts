@@ -33,6 +33,18 @@ describe('evently_reserve_batch (one batch, one round trip)', () => {
   const batch = (ticketTypeId: string, requests: BatchRequest[]) =>
     repo().reserveBatch(undefined, ticketTypeId, requests);
 
+  it('runs with its plan settings: lookups through indexes (0009), plans made once per connection (0016)', async () => {
+    // A migration that recreates the function without them would silently plan every small batch
+    // again, or scan the counters whole while their statistics say the table is empty.
+    const { rows } = await sql<{ proconfig: string[] | null }>`
+      SELECT proconfig FROM pg_proc WHERE proname = 'evently_reserve_batch'`.execute(t.app.ctx.dbHandle.db);
+    expect(rows).toHaveLength(1);
+    expect([...(rows[0]?.proconfig ?? [])].sort()).toEqual([
+      'enable_seqscan=off',
+      'plan_cache_mode=force_generic_plan',
+    ]);
+  });
+
   it('serves in arrival order and lets a smaller request pass one that does not fit', async () => {
     const event = await createEvent(t.app, admin, {
       ticketTypes: [{ name: 'GA', priceCents: 100, capacity: 3 }],

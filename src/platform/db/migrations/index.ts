@@ -15,6 +15,7 @@ import * as m0012 from './0012_idempotency_owner.js';
 import * as m0013 from './0013_rollups_by_currency.js';
 import * as m0014 from './0014_rollup_trigger_plans.js';
 import * as m0015 from './0015_reserve_batch_fast_path.js';
+import * as m0016 from './0016_allocation_generic_plans.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_catalog': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_rollups_by_currency': m0013,
   '0014_rollup_trigger_plans': m0014,
   '0015_reserve_batch_fast_path': m0015,
+  '0016_allocation_generic_plans': m0016,
 };
