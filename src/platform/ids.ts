@@ -16,7 +16,7 @@ import { v7 } from 'uuid';
 const pool = Buffer.alloc(16 * 256);
 let offset = pool.length;
 
-/** A new UUIDv7: 48 bits of Unix milliseconds, then 74 random bits. */
+/** A new UUIDv7: 48 bits of Unix milliseconds, the version and variant, and 73 random bits (the 74th is 0). */
 export function timeOrderedId(): string {
   if (offset === pool.length) {
     randomFillSync(pool);
