@@ -39,6 +39,22 @@ async function allocationBackends(url: string): Promise<number[]> {
   }
 }
 
+/** Allocation backends of this test's database waiting for a lock. */
+async function lockWaiters(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'evently-allocation'
+          AND wait_event_type = 'Lock'`,
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
 async function terminate(url: string, pids: number[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -138,13 +154,25 @@ describe('pipelined allocation', () => {
     );
     const pids = await allocationBackends(t.url);
     expect(pids.length).toBeGreaterThan(0);
-    const batchesBefore = t.app.ctx.bookings.laneStats().batches;
+    // Another transaction holds the ticket type's row, so the rush's first batches stop inside the
+    // allocation function, on the wire, until the kill: a kill timed against batches that run for
+    // a millisecond or two could find them all answered already (it did once in CI).
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM ticket_types WHERE id = $1 FOR UPDATE', [event.ticketTypes[0].id]);
     const warn = vi.spyOn(t.app.log, 'warn');
     const rush = Promise.all(buyers.map((b) => reserve(t.app, b, { eventId: event.id, quantity: 1 })));
-    // Kill the allocation backends once the rush's batches are on the wire (80 batches of five).
-    while (t.app.ctx.bookings.laneStats().batches - batchesBefore < 3)
-      await new Promise((resolve) => setImmediate(resolve));
-    await terminate(t.url, pids);
+    try {
+      for (let waited = 0; (await lockWaiters(t.url)) === 0; waited += 5) {
+        if (waited > 10_000) throw new Error('no allocation batch came to wait on the ticket type');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await terminate(t.url, pids);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
     const results = await rush;
     // The kill hit batches in flight: they failed whole and their requests were run again.
     const failures = warn.mock.calls.filter((call) => call[1] === 'allocation batch failed; retrying');
