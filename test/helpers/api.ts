@@ -109,3 +109,10 @@ export async function expectInventoryConsistent(app: TestApp, admin: Session, ev
   expect(report.consistent).toBe(true);
   return report;
 }
+
+/** How many times each value occurs: the answers of a rush by status and error code, say. */
+export function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}

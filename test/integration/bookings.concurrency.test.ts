@@ -5,6 +5,7 @@ import {
   auth,
   cancel,
   confirm,
+  countBy,
   createEvent,
   expectInventoryConsistent,
   registerUser,
@@ -20,12 +21,6 @@ function deferred() {
     release = resolve;
   });
   return { gate, release };
-}
-
-function countBy(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
 }
 
 describe('zero overselling under concurrency', () => {

@@ -10,59 +10,37 @@ import { warmAllocationConnections } from '../../src/modules/bookings/warm-up.js
 import { PipelinedConnections } from '../../src/platform/db/pipelined.js';
 import {
   adminSession,
+  countBy,
   createEvent,
   expectInventoryConsistent,
   reserve,
   type Session,
 } from '../helpers/api.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
+import { adminQuery } from '../helpers/postgres-server.js';
 import { bulkUsers } from '../helpers/users.js';
 
-function countBy(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-}
+/** The allocation connections of this test's database, as PostgreSQL lists them. */
+const ALLOCATION_BACKENDS = `FROM pg_stat_activity
+  WHERE datname = current_database() AND application_name = 'evently-allocation'`;
 
-/** The allocation backends of this test's database, as PostgreSQL lists them. */
 async function allocationBackends(url: string): Promise<number[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = 'evently-allocation'`,
-    );
-    return rows.map((r) => r.pid);
-  } finally {
-    await client.end();
-  }
+  const rows = await adminQuery<{ pid: number }>(url, `SELECT pid ${ALLOCATION_BACKENDS}`);
+  return rows.map((r) => r.pid);
 }
 
 /** Allocation backends of this test's database waiting for a lock. */
 async function lockWaiters(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = 'evently-allocation'
-          AND wait_event_type = 'Lock'`,
-    );
-    return rows[0]?.n ?? 0;
-  } finally {
-    await client.end();
-  }
+  const rows = await adminQuery<{ n: number }>(
+    url,
+    `SELECT count(*)::int AS n ${ALLOCATION_BACKENDS} AND wait_event_type = 'Lock'`,
+  );
+  return rows[0]?.n ?? 0;
 }
 
 async function terminate(url: string, pids: number[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-  } finally {
-    await client.end();
-  }
+  // Integers PostgreSQL gave us: safe to write into the statement.
+  await adminQuery(url, `SELECT pg_terminate_backend(pid) FROM unnest('{${pids.join(',')}}'::int[]) AS pid`);
 }
 
 describe('pipelined allocation', () => {
